@@ -1,0 +1,229 @@
+"""The `rota` command: parses, calls the library, prints. No logic of its own."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from scheduler.errors import RotaError
+
+SAMPLE = "inputs/sample"
+
+
+def default_scenario() -> Path:
+    """The bundled sample: ./inputs/sample, or the one beside the installed package."""
+    here = Path(SAMPLE)
+    return here if here.is_dir() else Path(__file__).resolve().parents[1] / SAMPLE
+
+
+def _week(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected a date YYYY-MM-DD (any day of the week to plan)") from None
+
+
+week_option = click.option("--week", callback=_week, metavar="DATE",
+                           help="Any day of the week to plan (YYYY-MM-DD); default: the coming week.")
+out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+                          show_default=True, help="Folder for the outputs.")
+force_option = click.option("--force", is_flag=True, help="Replace existing output files.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rota")
+def cli() -> None:
+    """Least-cost multilingual support rotas from a question forecast.
+
+    \b
+    Example:
+      rota check inputs/sample
+      rota plan inputs/sample --week 2026-11-30
+    """
+
+
+def _echo_warnings(scenario) -> None:
+    for w in scenario.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@week_option
+def check(scenario: Path, week: date | None) -> None:
+    """Validate a scenario and summarise it.
+
+    \b
+    Example:
+      rota check inputs/sample
+    """
+    from scheduler.summary import check_report
+    from scheduler.inputs import load_scenario
+
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    click.echo(check_report(sc, week))
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@week_option
+@out_option
+@force_option
+def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> None:
+    """Compute agents required per queue and interval; write staffing.csv.
+
+    \b
+    Example:
+      rota staffing inputs/sample --week 2026-11-30 --out outputs/
+    """
+    from scheduler.calendar import planning_grid
+    from scheduler.fileio import atomic_outputs
+    from scheduler.inputs import load_scenario
+    from scheduler.staffing import compute_staffing, staffing_table
+    from scheduler.summary import staffing_report
+
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    grid = planning_grid(sc, week)
+    st = compute_staffing(sc, grid)
+    path = out_dir / "staffing.csv"
+    with atomic_outputs(path, force=force) as (tmp,):
+        staffing_table(st).to_csv(tmp, index=False, lineterminator="\n")
+    click.echo(staffing_report(sc, st))
+    click.echo(f"\nwrote {path}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path), required=False)
+@week_option
+@out_option
+@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit in seconds (default: policy.toml).")
+@click.option("--workers", type=click.IntRange(min=1), help="Solver threads (default: policy.toml).")
+@click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
+@force_option
+@click.option("--strict", is_flag=True, help="Exit 1 when the plan falls short of the targets.")
+@click.option("--quiet", is_flag=True, help="No progress lines while solving.")
+def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, quiet) -> None:
+    """Plan the week: staffing, the least-cost rota, and the workbook.
+
+    With no SCENARIO it plans the bundled sample for the coming week.
+
+    \b
+    Example:
+      rota plan inputs/sample --week 2026-11-30 --time-limit 30
+    """
+    from scheduler.calendar import planning_grid
+    from scheduler.fileio import refuse_existing
+    from scheduler.inputs import load_scenario
+    from scheduler.plan import make_plan, output_paths, write_outputs
+    from scheduler.summary import plan_report
+
+    sc = load_scenario(scenario or default_scenario())
+    _echo_warnings(sc)
+    grid = planning_grid(sc, week)
+    workbook, roster_csv = output_paths(sc, grid, out_dir)
+    refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
+    limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
+    click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
+               f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s", err=True)
+    p = make_plan(sc, week, time_limit, workers, seed, progress=None if quiet else _progress_printer())
+    write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force)
+    click.echo(plan_report(p.evaluation, p.info))
+    click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
+    click.echo(f"log: inputs {sc.fingerprint}, status {p.info.status}, output {workbook}", err=True)
+    if strict and (p.evaluation.shortfall_hours > 0 or p.evaluation.breaks):
+        sys.exit(1)
+
+
+def _progress_printer():
+    last = {"t": -10.0, "obj": math.inf}
+
+    def report(seconds: float, objective: float, bound: float) -> None:
+        better = objective < last["obj"] * (1 - 0.002)
+        if better or seconds - last["t"] > 5:
+            gap = (objective - bound) / objective if objective else 0.0
+            click.echo(f"  {seconds:7.1f} s   cost+shortfall {objective:12,.2f}   bound {bound:12,.2f}   gap {gap:6.2%}",
+                       err=True)
+            last["t"], last["obj"] = seconds, objective
+    return report
+
+
+@cli.command(name="evaluate")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("roster", type=click.Path(path_type=Path))
+@week_option
+@out_option
+@force_option
+@click.option("--strict", is_flag=True, help="Exit 1 when any rule is broken or targets are missed.")
+def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> None:
+    """Score an existing (possibly hand-edited) roster: rule breaks, coverage, targets, cost.
+
+    \b
+    Example:
+      rota evaluate inputs/sample outputs/sample-2026-W49.xlsx
+    """
+    from scheduler.fileio import safe_name
+    from scheduler.inputs import load_scenario
+    from scheduler.plan import write_outputs
+    from scheduler.report import RunInfo
+    from scheduler.roster import read_roster
+    from scheduler.staffing import compute_staffing
+    from scheduler.summary import evaluate_report
+    from scheduler.validate import evaluate
+
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    rows = read_roster(roster, sc)
+    grid = _roster_grid(sc, rows, week)
+    ev = evaluate(sc, grid, compute_staffing(sc, grid), rows)
+    path = out_dir / f"{safe_name(roster.stem)}-evaluated.xlsx"
+    write_outputs(ev, RunInfo(command="evaluate"), path, None, force=force, with_breaks=True)
+    click.echo(evaluate_report(ev))
+    click.echo(f"\nwrote {path}")
+    if strict and (ev.breaks or ev.shortfall_hours > 0):
+        sys.exit(1)
+
+
+def _roster_grid(sc, rows, week):
+    """The planning week holding most of the roster's shifts, unless --week says."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from scheduler.calendar import planning_grid, week_start_date
+    if week or not rows:
+        return planning_grid(sc, week)
+    counts: Counter = Counter()
+    for r in rows:
+        first = week_start_date(r.date, sc.policy.plan.week_start)
+        for candidate in (first - timedelta(days=7), first, first + timedelta(days=7)):
+            g = planning_grid(sc, candidate)
+            if 0 <= r.span(sc, g)[0] < g.minutes:
+                counts[candidate] += 1
+    return planning_grid(sc, max(sorted(counts), key=lambda d: counts[d]) if counts else None)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Entry point: every user error ends as one message on stderr and exit status 2, never a traceback."""
+    try:
+        cli.main(args=args, prog_name="rota", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if e.exit_code in (1, 2) else e.exit_code)
+    except RotaError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)

@@ -1,0 +1,204 @@
+"""The typed domain a scenario loads into.
+
+Clock times are minutes after local midnight (`int`); instants are tz-aware
+`datetime`s in UTC. Local clocks appear only where a person reads them (the
+input files and the workbook). Units are in the field names, as in the files.
+See docs/glossary.md for every name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Response targets of a queue; the defaults are the team's KPIs."""
+
+    first_response_seconds: float = 30.0
+    service_level: float = 0.8
+    answer_within_seconds: float = 60.0
+    complex_answer_within_seconds: float = 180.0
+    max_abandon_rate: float = 0.05
+    max_occupancy: float = 0.85
+    shrinkage: float = 0.0
+
+
+TARGET_FIELDS = tuple(Targets.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    timezone: str = "Asia/Shanghai"
+    interval_minutes: int = 60
+    days: int = 7
+    week_start: int = 0  # Monday
+    pool_by: str = "language"  # or "market"
+    # Length of one forecast row; None = inferred from the spacing of the rows.
+    forecast_interval_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    min_rest_hours: float = 11.0
+    max_consecutive_days: int = 6
+    night_start: int = 22 * 60
+    night_end: int = 6 * 60
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    shortfall_per_agent_hour: float = 50.0
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_seconds: float = 30.0
+    workers: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Policy:
+    plan: PlanSettings = field(default_factory=PlanSettings)
+    targets: Targets = field(default_factory=Targets)
+    rules: RuleSettings = field(default_factory=RuleSettings)
+    costs: CostSettings = field(default_factory=CostSettings)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+
+
+@dataclass(frozen=True)
+class Site:
+    site: str
+    timezone: str
+    night_premium: float = 0.0
+    weekend_premium: float = 0.0
+
+
+@dataclass(frozen=True)
+class Agent:
+    agent_id: str
+    name: str
+    site: str
+    languages: tuple[str, ...]
+    hourly_cost: float
+    min_hours: float
+    max_hours: float
+    max_days: int = 5
+    earliest_start: int | None = None  # agent-local minutes after midnight
+    latest_end: int | None = None  # may be 1440 (24:00); below earliest_start = window crosses midnight
+    row: int = 0  # spreadsheet row in agents.csv, for messages
+
+
+@dataclass(frozen=True)
+class Market:
+    market: str
+    timezone: str
+    language: str
+    aht_seconds: float
+    bot_deflection: float = 0.0
+    complex_share: float = 0.0
+    aht_complex_seconds: float | None = None
+    concurrency: int = 1
+    patience_seconds: float | None = None
+    targets: Targets = field(default_factory=Targets)  # policy targets with this market's overrides
+
+    @property
+    def handle_seconds(self) -> float:
+        """Mean handle time of a human chat, general and complex mixed."""
+        complex_aht = self.aht_complex_seconds or self.aht_seconds
+        return (1 - self.complex_share) * self.aht_seconds + self.complex_share * complex_aht
+
+
+@dataclass(frozen=True)
+class ShiftTemplate:
+    shift: str
+    site: str  # a site code or "*"
+    starts: tuple[int, ...]  # site-local minutes after midnight
+    minutes: int  # length, may cross midnight
+    break_minutes: int = 0
+    weekdays: frozenset[int] = frozenset(range(7))
+    row: int = 0
+
+    def applies_to(self, site: str) -> bool:
+        return self.site in ("*", site)
+
+
+@dataclass(frozen=True)
+class LocalMoment:
+    """A leave boundary as written: a date/datetime, or a weekday (+ time) of a typical week."""
+
+    weekday: int | None  # set for the typical-week form
+    naive: datetime | None  # set for the dated form
+    minutes: int  # time of day (0 when only a day was given)
+    has_time: bool
+
+    def as_end(self) -> datetime:
+        """A dated leave end; a date alone is inclusive: leave runs to the end of that day."""
+        return self.naive if self.has_time else datetime.combine(self.naive.date() + timedelta(days=1), time())
+
+
+@dataclass(frozen=True)
+class Leave:
+    agent_id: str
+    start: LocalMoment
+    end: LocalMoment
+    reason: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    market: str
+    questions: float
+    row: int
+    instant: datetime | None = None  # dated rows: the UTC start
+    weekday: int | None = None  # typical-week rows
+    minutes: int = 0  # typical-week rows: local time of day
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The agents of one language (or one market) answer one queue."""
+
+    queue: str
+    language: str
+    markets: tuple[str, ...]
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path
+    policy: Policy
+    sites: dict[str, Site]
+    agents: dict[str, Agent]
+    markets: dict[str, Market]
+    templates: list[ShiftTemplate]
+    leave: list[Leave]
+    forecast: list[ForecastRow]
+    forecast_minutes: dict[str, int]  # length of one forecast row, per market
+    fingerprint: str = ""
+    warnings: list = field(default_factory=list)
+
+    @property
+    def queues(self) -> list[Queue]:
+        if self.policy.plan.pool_by == "market":
+            return [Queue(m.market, m.language, (m.market,)) for m in self.markets.values()]
+        by_lang: dict[str, list[str]] = {}
+        for m in self.markets.values():
+            by_lang.setdefault(m.language, []).append(m.market)
+        return [Queue(lang, lang, tuple(ms)) for lang, ms in by_lang.items()]
+
+    def queue_of_market(self, market: str) -> str:
+        for q in self.queues:
+            if market in q.markets:
+                return q.queue
+        raise KeyError(market)
+
+    def templates_for(self, site: str) -> list[ShiftTemplate]:
+        return [t for t in self.templates if t.applies_to(site)]

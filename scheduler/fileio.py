@@ -1,0 +1,77 @@
+"""Writing outputs so that nothing is lost.
+
+Every output is written to a temporary file in the destination folder and
+moved into place only when complete: a failed or interrupted run leaves no
+half-written file. An existing output is never replaced unless the caller
+says `force`; without it the final move is a hard link, which fails rather
+than overwrite even if another run wrote the same name meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from scheduler.errors import RotaError
+
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def safe_name(text: str) -> str:
+    """A file-name part built from user text that cannot leave its folder."""
+    name = re.sub(r"[^\w.\-]+", "_", text, flags=re.UNICODE).strip("._") or "scenario"
+    if name.lower().split(".")[0] in _RESERVED:
+        name = "_" + name
+    return name[:100]
+
+
+def ensure_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RotaError(f"{path}: cannot create the output folder ({e.strerror})") from None
+    return path
+
+
+def refuse_existing(*paths: Path, force: bool = False) -> None:
+    if force:
+        return
+    existing = [str(p) for p in paths if p.exists() or p.is_symlink()]
+    if existing:
+        raise RotaError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+                        "use --force to replace, or --out for another folder")
+
+
+@contextmanager
+def atomic_outputs(*paths: Path, force: bool = False):
+    """Yield temporary paths to write; on success move them all into place."""
+    refuse_existing(*paths, force=force)
+    temps: list[Path] = []
+    try:
+        for p in paths:
+            ensure_dir(p.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+            os.close(fd)
+            temps.append(Path(tmp))
+        yield temps
+        refuse_existing(*paths, force=force)
+        for tmp, p in zip(temps, paths):
+            if force:
+                if p.is_symlink():
+                    p.unlink()
+                os.replace(tmp, p)
+            else:
+                try:
+                    os.link(tmp, p)
+                except FileExistsError:
+                    raise RotaError(f"{p} appeared while writing; nothing was replaced") from None
+                tmp.unlink()
+    except OSError as e:
+        raise RotaError(f"cannot write {paths[0].parent}: {e.strerror or e}") from None
+    finally:
+        for tmp in temps:
+            if tmp.exists():
+                tmp.unlink()

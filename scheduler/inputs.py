@@ -1,0 +1,668 @@
+"""Loading and validating a scenario folder.
+
+Each table is `NAME.csv` or sheet NAME of `scenario.xlsx`. Every cell is read
+as text and parsed here, so a problem can always name file, row and column;
+problems are collected across all files and raised together as one
+`InputError`. Unknown columns are kept out of the way (ignored).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import pytz
+
+from scheduler.domain import (
+    WEEKDAYS, Agent, CostSettings, ForecastRow, Leave, LocalMoment, Market, PlanSettings,
+    Policy, RuleSettings, Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
+)
+from scheduler.errors import InputError, Problems, RotaError
+
+TABLES = ("sites", "agents", "markets", "shifts", "forecast", "leave")
+REQUIRED_TABLES = ("sites", "agents", "markets", "shifts", "forecast")
+WORKBOOK = "scenario.xlsx"
+_MISSING = object()
+
+
+# --------------------------------------------------------------------------- cells
+
+def parse_number(lo: float | None = None, hi: float | None = None, integer: bool = False):
+    def parse(text: str) -> float | int:
+        try:
+            value = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+        except ValueError:
+            raise ValueError(_number_expectation(lo, hi, integer)) from None
+        if not math.isfinite(value) or (integer and value != int(value)):
+            raise ValueError(_number_expectation(lo, hi, integer))
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(_number_expectation(lo, hi, integer))
+        return int(value) if integer else value
+    return parse
+
+
+def _number_expectation(lo, hi, integer) -> str:
+    kind = "a whole number" if integer else "a number"
+    if lo is not None and hi is not None:
+        return f"expected {kind} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"expected {kind} >= {lo:g}"
+    return f"expected {kind}"
+
+
+def parse_timezone(text: str) -> str:
+    if text in pytz.all_timezones_set:
+        return text
+    raise ValueError("expected an IANA time zone such as Europe/Paris or America/New_York")
+
+
+def parse_clock(text: str, allow_24: bool = False) -> int:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::00)?", text.strip())
+    if m:
+        h, mi = int(m.group(1)), int(m.group(2))
+        if (h < 24 and mi < 60) or (allow_24 and h == 24 and mi == 0):
+            return h * 60 + mi
+    raise ValueError("expected a clock time HH:MM" + (" (00:00-24:00)" if allow_24 else " (00:00-23:59)"))
+
+
+def parse_language(text: str) -> str:
+    code = text.strip().lower()
+    if re.fullmatch(r"[a-z]{2,3}", code):
+        return code
+    raise ValueError("expected an ISO 639-1 language code such as fr")
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    if not parts:
+        raise ValueError("expected one or more language codes separated by ',' or ';'")
+    codes: list[str] = []
+    for p in parts:
+        try:
+            code = parse_language(p)
+        except ValueError:
+            raise ValueError(f"expected language codes such as fr;en, got {p!r}") from None
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def parse_code(text: str) -> str:
+    if text and not any(ch in text for ch in "\r\n\t") and len(text) <= 64:
+        return text
+    raise ValueError("expected a code of at most 64 characters, no line breaks or tabs")
+
+
+def parse_text(text: str) -> str:
+    return text
+
+
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+
+
+def parse_weekday(text: str) -> int:
+    m = re.fullmatch(_DAY, text.strip().lower())
+    if not m:
+        raise ValueError("expected a weekday such as Mon")
+    return [d.lower() for d in WEEKDAYS].index(m.group(1))
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in re.split(r"[,;]", text):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                a, b = (parse_weekday(x) for x in part.split("-", 1))
+                d = a
+                days.add(d)
+                while d != b:
+                    d = (d + 1) % 7
+                    days.add(d)
+            else:
+                days.add(parse_weekday(part))
+        except ValueError:
+            raise ValueError("expected weekdays such as Mon-Fri or Sat,Sun") from None
+    if not days:
+        raise ValueError("expected weekdays such as Mon-Fri or Sat,Sun")
+    return frozenset(days)
+
+
+def parse_starts(text: str) -> tuple[int, ...]:
+    """`06:00` or a range with a step, `06:00-14:00/30` (both ends included)."""
+    m = re.fullmatch(r"\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*/\s*(\d+)\s*", text)
+    if not m:
+        return (parse_clock(text),)
+    a, b, step = parse_clock(m.group(1)), parse_clock(m.group(2)), int(m.group(3))
+    if step <= 0 or b < a:
+        raise ValueError("expected a range START-END/STEP with END after START, e.g. 06:00-14:00/30")
+    return tuple(range(a, b + 1, step))
+
+
+_WEEKDAY_TIME = re.compile(_DAY + r"(?:\s+(\d{1,2}:\d{2}))?", re.I)
+
+
+def parse_moment(text: str) -> LocalMoment:
+    """A leave boundary: `2026-12-01`, `2026-12-01 13:00`, or `Wed` / `Tue 13:00`."""
+    text = text.strip()
+    m = _WEEKDAY_TIME.fullmatch(text.lower())
+    if m:
+        minutes = parse_clock(m.group(2), allow_24=True) if m.group(2) else 0
+        return LocalMoment(parse_weekday(m.group(1)), None, minutes, m.group(2) is not None)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("expected a date 2026-12-01, a date and time 2026-12-01 13:00, or a weekday such as Wed") from None
+    if value.tzinfo is not None:
+        raise ValueError("expected an agent-local date or time without an offset")
+    has_time = bool(re.search(r"\d[ T]\d", text))
+    return LocalMoment(None, value, value.hour * 60 + value.minute, has_time)
+
+
+# --------------------------------------------------------------------------- tables
+
+@dataclass
+class Table:
+    name: str
+    file: str  # as shown in messages: "agents.csv" or "scenario.xlsx, sheet agents"
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row, cells by column)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any = _MISSING  # _MISSING: the column and a value are required
+
+    @property
+    def required(self) -> bool:
+        return self.default is _MISSING
+
+
+def read_table(folder: Path, name: str, problems: Problems) -> Table | None:
+    path = folder / f"{name}.csv"
+    if path.exists():
+        return _read_csv(path, name, problems)
+    book = folder / WORKBOOK
+    if book.exists():
+        return _read_sheet(book, name, problems)
+    return None
+
+
+def _read_csv(path: Path, name: str, problems: Problems) -> Table | None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        problems.add(path.name, line, None, None,
+                     f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8")
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as e:
+        problems.add(path.name, reader.line_num, None, None, f"not a readable CSV file ({e})")
+        return None
+    return _table_from_records(name, path.name, records, problems)
+
+
+def _read_sheet(book: Path, name: str, problems: Problems, book_label: str = WORKBOOK) -> Table | None:
+    import openpyxl
+
+    label = f"{book_label}, sheet {name}"
+    try:
+        wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a damaged file
+        problems.add(book_label, None, None, None, f"cannot be opened as an .xlsx workbook ({type(e).__name__})")
+        return None
+    try:
+        sheet = next((wb[s] for s in wb.sheetnames if s.strip().lower() == name), None)
+        if sheet is None:
+            return None
+        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    return _table_from_records(name, label, records, problems)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _table_from_records(name: str, label: str, records: list[list[str]], problems: Problems) -> Table | None:
+    if not records or not any(c.strip() for c in records[0]):
+        problems.add(label, 1, None, None, "expected a header row with the column names")
+        return None
+    header = [c.strip().lower() for c in records[0]]
+    rows = []
+    for i, record in enumerate(records[1:], start=2):
+        if not any(str(c).strip() for c in record):
+            continue
+        cells = {h: (record[j].strip() if j < len(record) else "") for j, h in enumerate(header) if h}
+        rows.append((i, cells))
+    return Table(name, label, header, rows)
+
+
+def parse_table(table: Table, columns: list[Column], problems: Problems) -> list[tuple[int, dict[str, Any]]]:
+    """Parse every cell; rows with any bad cell are reported and left out."""
+    missing = [c.name for c in columns if c.required and c.name not in table.columns]
+    for name in missing:
+        problems.add(table.file, 1, name, None, "missing required column")
+    if missing:
+        return []
+    out = []
+    for row, cells in table.rows:
+        values: dict[str, Any] = {}
+        ok = True
+        for col in columns:
+            text = cells.get(col.name, "")
+            if text == "":
+                if col.required:
+                    problems.add(table.file, row, col.name, "", "a value is required")
+                    ok = False
+                else:
+                    values[col.name] = col.default
+                continue
+            try:
+                values[col.name] = col.parse(text)
+            except ValueError as e:
+                problems.add(table.file, row, col.name, text, str(e))
+                ok = False
+        if ok:
+            out.append((row, values))
+    return out
+
+
+def _unique(table: Table, rows, key: str, problems: Problems) -> list:
+    seen: dict[str, int] = {}
+    kept = []
+    for row, v in rows:
+        if v[key] in seen:
+            problems.add(table.file, row, key, v[key], f"duplicate; already on row {seen[v[key]]}")
+        else:
+            seen[v[key]] = row
+            kept.append((row, v))
+    return kept
+
+
+# --------------------------------------------------------------------------- policy
+
+def load_policy(folder: Path, problems: Problems) -> Policy:
+    path = folder / "policy.toml"
+    if not path.exists():
+        return Policy()
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        problems.add("policy.toml", None, None, None, f"not valid TOML ({e})")
+        return Policy()
+
+    sections = {"plan": PlanSettings, "targets": Targets, "rules": RuleSettings,
+                "costs": CostSettings, "solver": SolverSettings}
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "timezone": lambda v: parse_timezone(str(v)),
+        "interval_minutes": _choice(15, 30, 60),
+        "days": _toml_number(1, 28, integer=True),
+        "week_start": lambda v: parse_weekday(str(v)),
+        "pool_by": _choice("language", "market"),
+        "forecast_interval_minutes": _choice(5, 10, 15, 20, 30, 60),
+        "first_response_seconds": _toml_number(0.001),
+        "service_level": _toml_number(0, 1),
+        "answer_within_seconds": _toml_number(0),
+        "complex_answer_within_seconds": _toml_number(0),
+        "max_abandon_rate": _toml_number(0, 1),
+        "max_occupancy": _toml_number(0.01, 1),
+        "shrinkage": _toml_number(0, 0.95),
+        "min_rest_hours": _toml_number(0, 48),
+        "max_consecutive_days": _toml_number(1, 28, integer=True),
+        "night_start": lambda v: parse_clock(str(v)),
+        "night_end": lambda v: parse_clock(str(v)),
+        "shortfall_per_agent_hour": _toml_number(0),
+        "time_limit_seconds": _toml_number(0.1),
+        "workers": _toml_number(1, 256, integer=True),
+        "seed": _toml_number(0, 2**31 - 1, integer=True),
+    }
+    built = {}
+    for section, cls in sections.items():
+        given = data.get(section, {})
+        if not isinstance(given, dict):
+            problems.add("policy.toml", None, f"[{section}]", str(given), "expected a table of settings")
+            given = {}
+        known = {f.name for f in fields(cls)}
+        values = {}
+        for key, value in given.items():
+            if key not in known:
+                problems.add("policy.toml", None, f"[{section}] {key}", None,
+                             f"unknown setting; expected one of {', '.join(sorted(known))}")
+                continue
+            try:
+                values[key] = parsers[key](value)
+            except ValueError as e:
+                problems.add("policy.toml", None, f"[{section}] {key}", str(value), str(e))
+        built[section] = cls(**values)
+    for section in data:
+        if section not in sections:
+            problems.add("policy.toml", None, f"[{section}]", None,
+                         f"unknown section; expected {', '.join('[' + s + ']' for s in sections)}")
+    return Policy(**built)
+
+
+def _toml_number(lo=None, hi=None, integer=False):
+    parse = parse_number(lo, hi, integer)
+
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(_number_expectation(lo, hi, integer))
+        return parse(str(value))
+    return check
+
+
+def _choice(*options):
+    def check(value):
+        if value in options and not isinstance(value, bool):
+            return value
+        raise ValueError("expected one of " + ", ".join(map(str, options)))
+    return check
+
+
+# --------------------------------------------------------------------------- scenario
+
+def load_scenario(path: str | Path) -> Scenario:
+    folder = Path(path)
+    if not folder.is_dir():
+        raise RotaError(f"{folder}: no such scenario folder (expected a folder with sites.csv, agents.csv, "
+                        "markets.csv, shifts.csv and forecast.csv, or a scenario.xlsx)")
+    problems = Problems()
+    policy = load_policy(folder, problems)
+    tables = {name: read_table(folder, name, problems) for name in TABLES}
+    for name in REQUIRED_TABLES:
+        if tables[name] is None and not any(p.file.startswith(name) for p in problems.items):
+            problems.add(f"{name}.csv", None, None, None,
+                         f"missing: expected {name}.csv or a sheet '{name}' in {WORKBOOK}")
+
+    sites = _load_sites(tables["sites"], problems)
+    markets = _load_markets(tables["markets"], policy, problems)
+    # References are checked against every key a table declares, valid row or not,
+    # so one bad site row is one problem, not one more per agent of that site.
+    declared = {name: _declared(tables[name], key) for name, key in
+                (("sites", "site"), ("agents", "agent_id"), ("markets", "market"))}
+    templates = _load_templates(tables["shifts"], sites, declared["sites"], problems)
+    agents = _load_agents(tables["agents"], sites, declared["sites"], templates, problems)
+    leave = _load_leave(tables["leave"], declared["agents"], problems)
+    forecast, row_minutes = _load_forecast(tables["forecast"], markets, declared["markets"], policy, problems)
+
+    if markets and agents:
+        spoken = {lang for a in agents.values() for lang in a.languages}
+        for m in markets.values():
+            if m.language not in spoken:
+                problems.warn(tables["markets"].file, None, "language", m.language,
+                              f"no agent speaks the language of market {m.market}; the plan will show its whole demand as shortfall")
+    problems.raise_if_any()
+    return Scenario(
+        name=folder.resolve().name, path=folder, policy=policy, sites=sites, agents=agents,
+        markets=markets, templates=templates, leave=leave, forecast=forecast,
+        forecast_minutes=row_minutes, fingerprint=fingerprint(folder), warnings=problems.warnings,
+    )
+
+
+def _declared(table: Table | None, key: str) -> set[str]:
+    return {cells.get(key, "") for _, cells in table.rows} if table else set()
+
+
+def fingerprint(folder: Path) -> str:
+    """A short hash of every input file, so a plan can be traced to its inputs."""
+    h = hashlib.sha256()
+    for name in ["policy.toml", WORKBOOK] + [f"{t}.csv" for t in TABLES]:
+        p = folder / name
+        if p.exists():
+            h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def _load_sites(table, problems) -> dict[str, Site]:
+    if table is None:
+        return {}
+    rows = parse_table(table, [
+        Column("site", parse_code), Column("timezone", parse_timezone),
+        Column("night_premium", parse_number(0, 5), 0.0), Column("weekend_premium", parse_number(0, 5), 0.0),
+    ], problems)
+    return {v["site"]: Site(**v) for _, v in _unique(table, rows, "site", problems)}
+
+
+def _load_markets(table, policy: Policy, problems) -> dict[str, Market]:
+    if table is None:
+        return {}
+    overrides = {
+        "first_response_seconds": parse_number(0.001), "service_level": parse_number(0, 1),
+        "answer_within_seconds": parse_number(0), "complex_answer_within_seconds": parse_number(0),
+        "max_abandon_rate": parse_number(0, 1), "max_occupancy": parse_number(0.01, 1),
+        "shrinkage": parse_number(0, 0.95),
+    }
+    assert set(overrides) == set(TARGET_FIELDS)
+    cols = [
+        Column("market", parse_code), Column("timezone", parse_timezone), Column("language", parse_language),
+        Column("aht_seconds", parse_number(1, 86400)), Column("bot_deflection", parse_number(0, 1), 0.0),
+        Column("complex_share", parse_number(0, 1), 0.0), Column("aht_complex_seconds", parse_number(1, 86400), None),
+        Column("concurrency", parse_number(1, 20, integer=True), 1),
+        Column("patience_seconds", parse_number(0.001, 86400), None),
+    ] + [Column(k, p, None) for k, p in overrides.items()]
+    markets = {}
+    for _, v in _unique(table, parse_table(table, cols, problems), "market", problems):
+        given = {k: v.pop(k) for k in overrides if v[k] is not None}
+        for k in overrides:
+            v.pop(k, None)
+        markets[v["market"]] = Market(**v, targets=replace(policy.targets, **given))
+    return markets
+
+
+def _load_templates(table, sites, declared_sites, problems) -> list[ShiftTemplate]:
+    if table is None:
+        return []
+    cols = [
+        Column("shift", parse_code), Column("site", parse_code), Column("start", parse_starts),
+        Column("hours", parse_number(0.25, 24)), Column("break_minutes", parse_number(0, 240, integer=True), 0),
+        Column("days", parse_weekdays, frozenset(range(7))),
+    ]
+    out, seen = [], {}
+    for row, v in parse_table(table, cols, problems):
+        minutes = round(v["hours"] * 60)
+        ok = True
+        if v["site"] != "*" and declared_sites and v["site"] not in declared_sites:
+            problems.add(table.file, row, "site", v["site"], f"unknown site; expected * or one of {', '.join(sorted(declared_sites))}")
+            ok = False
+        if v["break_minutes"] and minutes < 120 + v["break_minutes"]:
+            problems.add(table.file, row, "break_minutes", v["break_minutes"],
+                         f"a break cannot fall in the first or last hour of this {v['hours']:g}-hour shift; "
+                         "expected a shift of at least 2 hours plus the break, or break_minutes 0")
+            ok = False
+        key = (v["shift"], v["site"])
+        if key in seen:
+            problems.add(table.file, row, "shift", v["shift"], f"duplicate template for site {v['site']}; already on row {seen[key]}")
+            ok = False
+        seen[key] = row
+        if ok:
+            out.append(ShiftTemplate(v["shift"], v["site"], v["start"], minutes, v["break_minutes"], v["days"], row))
+    return out
+
+
+def _load_agents(table, sites, declared_sites, templates, problems) -> dict[str, Agent]:
+    if table is None:
+        return {}
+    cols = [
+        Column("agent_id", parse_code), Column("name", parse_text, ""), Column("site", parse_code),
+        Column("languages", parse_languages), Column("hourly_cost", parse_number(0, 100000)),
+        Column("min_hours", parse_number(0, 168), 0.0), Column("max_hours", parse_number(0, 168)),
+        Column("max_days", parse_number(0, 7, integer=True), 5),
+        Column("earliest_start", parse_clock, None), Column("latest_end", lambda t: parse_clock(t, allow_24=True), None),
+    ]
+    agents = {}
+    for row, v in _unique(table, parse_table(table, cols, problems), "agent_id", problems):
+        ok = True
+        if declared_sites and v["site"] not in declared_sites:
+            problems.add(table.file, row, "site", v["site"], f"unknown site; expected one of {', '.join(sorted(declared_sites))}")
+            ok = False
+        elif v["site"] not in sites:
+            ok = False  # the site's own row is wrong and reported
+        elif templates and not any(t.applies_to(v["site"]) for t in templates):
+            problems.add(table.file, row, "site", v["site"], "no shift template in shifts.csv for this site")
+            ok = False
+        if v["min_hours"] > v["max_hours"]:
+            problems.add(table.file, row, "min_hours", v["min_hours"], f"expected at most max_hours ({v['max_hours']:g})")
+            ok = False
+        if v["earliest_start"] is not None and v["latest_end"] is not None and v["earliest_start"] == v["latest_end"] % 1440:
+            problems.add(table.file, row, "latest_end", _clock(v["latest_end"]), "expected a different time from earliest_start")
+            ok = False
+        if ok:
+            if v["earliest_start"] is None and v["latest_end"] is not None:
+                v["earliest_start"] = 0
+            if v["latest_end"] is None and v["earliest_start"] is not None:
+                v["latest_end"] = 1440
+            agents[v["agent_id"]] = Agent(**v, row=row)
+    return agents
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _load_leave(table, declared_agents, problems) -> list[Leave]:
+    if table is None:
+        return []
+    cols = [Column("agent_id", parse_code), Column("start", parse_moment), Column("end", parse_moment),
+            Column("reason", parse_text, "")]
+    out = []
+    for row, v in parse_table(table, cols, problems):
+        if declared_agents and v["agent_id"] not in declared_agents:
+            problems.add(table.file, row, "agent_id", v["agent_id"], "unknown agent; expected an agent_id of agents.csv")
+            continue
+        s, e = v["start"], v["end"]
+        if (s.weekday is None) != (e.weekday is None):
+            problems.add(table.file, row, "end", table_cell(table, row, "end"),
+                         "expected the same form as start (both dates, or both weekdays)")
+            continue
+        if s.naive is not None and e.as_end() <= s.naive:
+            problems.add(table.file, row, "end", table_cell(table, row, "end"), "expected a moment after start")
+            continue
+        out.append(Leave(v["agent_id"], s, e, v["reason"], row))
+    return out
+
+
+def table_cell(table: Table, row: int, column: str) -> str:
+    return next((cells.get(column, "") for r, cells in table.rows if r == row), "")
+
+
+def _load_forecast(table, markets, declared_markets, policy: Policy, problems) -> tuple[list[ForecastRow], dict[str, int]]:
+    if table is None:
+        return [], {}
+    cols = [Column("market", parse_code), Column("start", parse_text), Column("questions", parse_number(0))]
+    rows = parse_table(table, cols, problems)
+    out: list[ForecastRow] = []
+    seen: dict[tuple, int] = {}
+    forms: dict[str, str] = {}
+    for row, v in rows:
+        market = markets.get(v["market"])
+        if market is None:
+            if declared_markets and v["market"] not in declared_markets:
+                problems.add(table.file, row, "market", v["market"], "unknown market; expected a market of markets.csv")
+            continue
+        text = v["start"]
+        m = _WEEKDAY_TIME.fullmatch(text.strip().lower())
+        if m and m.group(2):
+            try:
+                minutes = parse_clock(m.group(2))
+            except ValueError as e:
+                problems.add(table.file, row, "start", text, str(e))
+                continue
+            fr = ForecastRow(v["market"], v["questions"], row, weekday=parse_weekday(m.group(1)), minutes=minutes)
+            key, form = (v["market"], "typical", fr.weekday, minutes), "typical"
+        else:
+            try:
+                instant = _forecast_instant(text, market.timezone, seen, v["market"])
+            except ValueError as e:
+                problems.add(table.file, row, "start", text, str(e))
+                continue
+            fr = ForecastRow(v["market"], v["questions"], row, instant=instant)
+            key, form = (v["market"], "dated", instant), "dated"
+        if key in seen:
+            problems.add(table.file, row, "start", text, f"duplicate interval for market {v['market']}; already on row {seen[key]}")
+            continue
+        seen[key] = row
+        if forms.setdefault(v["market"], form) != form:
+            problems.add(table.file, row, "start", text,
+                         f"market {v['market']} mixes dated rows and typical-week rows (Mon 09:00); expected one form per market")
+            continue
+        out.append(fr)
+    if not out and table is not None and not problems.errors:
+        problems.add(table.file, None, None, None, "the forecast has no rows: expected questions per market and interval")
+    elif out and sum(r.questions for r in out) <= 0 and not problems.errors:
+        problems.add(table.file, None, "questions", "0", "the forecast has no questions at all")
+    return out, _row_minutes(out, markets, policy)
+
+
+def _forecast_instant(text: str, tzname: str, seen: dict, market: str) -> datetime:
+    """A dated forecast start as a UTC instant.
+
+    A naive local time that the clock skips is an error; one it repeats is the
+    first occurrence the first time the file names it and the second one the
+    next time (file order), unless an explicit offset says which.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("expected a local time 2026-11-30 09:00, ISO 8601 with an offset, or a weekday and time such as Mon 09:00") from None
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    tz = pytz.timezone(tzname)
+    try:
+        local = tz.localize(value, is_dst=None)
+    except pytz.NonExistentTimeError:
+        raise ValueError(f"this local time does not exist in {tzname} (the clocks skip it for daylight saving)") from None
+    except pytz.AmbiguousTimeError:
+        first = tz.localize(value, is_dst=True).astimezone(timezone.utc)
+        local = tz.localize(value, is_dst=(market, "dated", first) not in seen)
+    return local.astimezone(timezone.utc)
+
+
+def _row_minutes(rows: list[ForecastRow], markets, policy: Policy) -> dict[str, int]:
+    """How long one forecast row lasts, per market.
+
+    Given by `forecast_interval_minutes`, or else the greatest common divisor of
+    the row spacing and 60 minutes: an hourly forecast stays hourly on a
+    15-minute grid, a sparse one (only evening rows) stays hourly too.
+    """
+    if policy.plan.forecast_interval_minutes:
+        return {m: policy.plan.forecast_interval_minutes for m in markets}
+    starts: dict[str, list[int]] = {}
+    for r in rows:
+        key = (r.weekday * 1440 + r.minutes) if r.weekday is not None else int(r.instant.timestamp() // 60)
+        starts.setdefault(r.market, []).append(key)
+    out = {}
+    for market in markets:
+        g = 60
+        s = sorted(set(starts.get(market, [])))
+        for a, b in zip(s, s[1:]):
+            g = math.gcd(g, b - a)
+        out[market] = max(g, 1)
+    return out

@@ -1,0 +1,332 @@
+"""The rota as one CP-SAT model, assembled from one builder per rule family.
+
+Decisions: per agent and agent-local day at most one `ShiftOption` (or none),
+where in it the unpaid break goes, and per agent and grid interval which one
+of the agent's queues the agent serves. Coverage is counted in agent-minutes
+per interval, so breaks, shifts that start off the grid and half-hour time
+zones count exactly what they give.
+
+Every builder has the same signature, `build(m: RotaModel) -> objective
+term`; hard rules return 0. `RULES` lists them and `objective()` sums their
+terms in one place. Objective units are 1/UNITS of the scenario currency.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import Grid
+from scheduler.domain import Scenario
+from scheduler.pay import PayClock
+from scheduler.shifts import ShiftOption, all_options, contract_min_minutes
+from scheduler.staffing import Staffing
+
+UNITS = 1000  # objective units per currency unit (a tenth of a cent)
+
+
+def overlap(a: int, b: int, c: int, d: int) -> int:
+    return max(0, min(b, d) - max(a, c))
+
+
+def interval_overlaps(a: int, b: int, interval: int, size: int):
+    """(interval, minutes) pairs that the span [a, b) covers on the grid."""
+    first, last = max(a, 0) // interval, min(b, size * interval) - 1
+    for i in range(first, last // interval + 1 if last >= 0 else first):
+        m = overlap(a, b, i * interval, (i + 1) * interval)
+        if m:
+            yield i, m
+
+
+def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
+    """Queues each agent can serve: those of a language the agent speaks, in the agent's language order."""
+    out = {}
+    for a in scenario.agents.values():
+        out[a.agent_id] = tuple(q.queue for lang in a.languages for q in scenario.queues if q.language == lang)
+    return out
+
+
+@dataclass
+class Coverage:
+    """Result of `add_coverage`: the variables a solution is read back from."""
+
+    serve: dict[tuple[str, int], list[tuple[str, object]]]  # (agent, interval) -> [(queue, literal or True)]
+    shortfall: dict[tuple[str, int], cp_model.IntVar]
+    term: object
+
+
+def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
+                 eligible: Callable[[str, int], tuple[str, ...]], required_minutes: dict[str, np.ndarray],
+                 interval: int, price_per_minute: int) -> Coverage:
+    """Language assignment and shortfall: the rule shared by `plan` and `evaluate`.
+
+    A multilingual agent serves one queue per interval, never two (a literal
+    per queue, at most one true); the minutes served are capped by the minutes
+    worked. Shortfall per queue and interval is the agent-minutes below the
+    requirement, priced per minute. `worked` values are linear expressions in
+    the planning model and plain integers when evaluating a fixed roster.
+    """
+    cover: dict[tuple[str, int], list] = {}
+    serve: dict[tuple[str, int], list] = {}
+    for agent, per_interval in worked.items():
+        for i, w in per_interval.items():
+            here = [q for q in eligible(agent, i) if required_minutes[q][i] > 0]
+            if not here or (isinstance(w, int) and w <= 0):
+                continue
+            if len(here) == 1:
+                cover.setdefault((here[0], i), []).append(w)
+                serve[(agent, i)] = [(here[0], True)]
+                continue
+            literals = []
+            for q in here:
+                y = model.NewBoolVar(f"serves(agent={agent}, i={i}, queue={q})")
+                served = model.NewIntVar(0, interval, f"minutes(agent={agent}, i={i}, queue={q})")
+                model.Add(served <= w)
+                model.Add(served <= interval * y)
+                cover.setdefault((q, i), []).append(served)
+                literals.append((q, y))
+            model.AddAtMostOne(y for _, y in literals)
+            # Redundant but tightens the LP: a half-present agent cannot count fully in two queues.
+            model.Add(sum(cover[(q, i)][-1] for q in here) <= w)
+            serve[(agent, i)] = literals
+    shortfall, terms = {}, []
+    for q, req in required_minutes.items():
+        for i in np.flatnonzero(req > 0):
+            i = int(i)
+            need = int(req[i])
+            s = model.NewIntVar(0, need, f"shortfall(queue={q}, i={i})")
+            model.Add(s + sum(cover.get((q, i), [])) >= need)
+            shortfall[(q, i)] = s
+            terms.append(s)
+    return Coverage(serve, shortfall, price_per_minute * sum(terms) if terms else 0)
+
+
+class RotaModel:
+    """The variables of the rota, with accessors named for what they mean."""
+
+    def __init__(self, scenario: Scenario, grid: Grid, staffing: Staffing,
+                 options: dict[str, list[ShiftOption]] | None = None):
+        self.scenario, self.grid, self.staffing = scenario, grid, staffing
+        self.model = cp_model.CpModel()
+        self.options = options if options is not None else all_options(scenario, grid)
+        self.pay = {s: PayClock(site, grid, scenario.policy.rules) for s, site in scenario.sites.items()}
+        self.x: dict[tuple[str, int], cp_model.IntVar] = {}
+        self.breaks: dict[tuple[str, int], list[tuple[int, cp_model.IntVar]]] = {}
+        for a, opts in self.options.items():
+            for j, o in enumerate(opts):
+                x = self.model.NewBoolVar(f"works(agent={a}, day={o.day}, shift={o.template}, start={o.clock})")
+                self.x[(a, j)] = x
+                if o.break_minutes:
+                    lits = [(k, self.model.NewBoolVar(f"break(agent={a}, day={o.day}, offset={k})")) for k in o.break_offsets]
+                    self.breaks[(a, j)] = lits
+        self.coverage: Coverage | None = None
+
+    def works(self, agent: str, j: int) -> cp_model.IntVar:
+        return self.x[(agent, j)]
+
+    def days(self, agent: str) -> dict[date, list[int]]:
+        out: dict[date, list[int]] = {}
+        for j, o in enumerate(self.options[agent]):
+            out.setdefault(o.day, []).append(j)
+        return out
+
+    def worked_minutes(self) -> dict[str, dict[int, object]]:
+        """Per agent and interval, the minutes worked (shift minus break) as a linear expression."""
+        I, n = self.grid.interval_minutes, self.grid.size
+        out: dict[str, dict[int, list]] = {}
+        for (a, j), x in self.x.items():
+            o = self.options[a][j]
+            per = out.setdefault(a, {})
+            for i, mins in interval_overlaps(o.start, o.end, I, n):
+                per.setdefault(i, []).append(mins * x)
+            for k, b in self.breaks.get((a, j), []):
+                for i, mins in interval_overlaps(o.start + k, o.start + k + o.break_minutes, I, n):
+                    per.setdefault(i, []).append(-mins * b)
+        return {a: {i: sum(terms) for i, terms in per.items()} for a, per in out.items()}
+
+
+# ------------------------------------------------------------------ rule builders
+
+def one_shift_per_day(m: RotaModel):
+    """An agent works at most one shift per agent-local day."""
+    for a in m.options:
+        for js in m.days(a).values():
+            m.model.AddAtMostOne(m.works(a, j) for j in js)
+    return 0
+
+
+def break_placement(m: RotaModel):
+    """A worked shift with an unpaid break has exactly one break, not in its first or last hour."""
+    for (a, j), lits in m.breaks.items():
+        m.model.Add(sum(b for _, b in lits) == m.works(a, j))
+    return 0
+
+
+def weekly_hours(m: RotaModel):
+    """Paid hours within the contract: min_hours (pro rata for leave) to max_hours."""
+    for a, opts in m.options.items():
+        agent = m.scenario.agents[a]
+        paid = sum(o.paid_minutes * m.works(a, j) for j, o in enumerate(opts))
+        m.model.Add(paid <= int(round(agent.max_hours * 60)))
+        low = contract_min_minutes(m.scenario, m.grid, agent)
+        if low > 0:
+            m.model.Add(paid >= low)
+    return 0
+
+
+def max_days(m: RotaModel):
+    """At most max_days shifts in the week."""
+    for a, opts in m.options.items():
+        if len(m.days(a)) > m.scenario.agents[a].max_days:
+            m.model.Add(sum(m.works(a, j) for j in range(len(opts))) <= m.scenario.agents[a].max_days)
+    return 0
+
+
+def min_rest(m: RotaModel):
+    """At least min_rest_hours between the end of one shift and the start of the next (absolute time)."""
+    rest = int(round(m.scenario.policy.rules.min_rest_hours * 60))
+    for a, opts in m.options.items():
+        order = sorted(range(len(opts)), key=lambda j: opts[j].start)
+        for p_idx, p in enumerate(order):
+            for q in order[p_idx + 1:]:
+                if opts[q].start - opts[p].end >= rest:
+                    break  # later options start later still
+                if opts[q].day != opts[p].day:
+                    m.model.AddBoolOr([m.works(a, p).Not(), m.works(a, q).Not()])
+    return 0
+
+
+def max_consecutive_days(m: RotaModel):
+    """No more than max_consecutive_days worked local days in a row."""
+    k = m.scenario.policy.rules.max_consecutive_days
+    for a in m.options:
+        days = m.days(a)
+        if not days:
+            continue
+        first, last = min(days), max(days)
+        span = [first.fromordinal(first.toordinal() + d) for d in range((last - first).days + 1)]
+        for s in range(len(span) - k):
+            window = [m.works(a, j) for d in span[s:s + k + 1] for j in days.get(d, [])]
+            if window:
+                m.model.Add(sum(window) <= k)
+    return 0
+
+
+def wage_cost(m: RotaModel):
+    """Paid minutes at the agent's rate with night and weekend premiums by the local clock; breaks unpaid."""
+    terms = []
+    for (a, j), x in m.x.items():
+        agent, o = m.scenario.agents[a], m.options[a][j]
+        clock = m.pay[agent.site]
+        terms.append(int(round(clock.cost(agent.hourly_cost, o.start, o.end) * UNITS)) * x)
+        for k, b in m.breaks.get((a, j), []):
+            s = o.start + k
+            terms.append(-int(round(clock.cost(agent.hourly_cost, s, s + o.break_minutes) * UNITS)) * b)
+    return sum(terms)
+
+
+def coverage_shortfall(m: RotaModel):
+    """Each interval's requirement per queue; every agent-minute below it costs shortfall_per_agent_hour / 60."""
+    I = m.grid.interval_minutes
+    required = {q: m.staffing.required(q) * I for q in m.staffing.loads}
+    price = int(round(m.scenario.policy.costs.shortfall_per_agent_hour / 60 * UNITS))
+    eligible = eligible_queues(m.scenario)
+    m.coverage = add_coverage(m.model, m.worked_minutes(), lambda a, i: eligible[a], required, I, price)
+    return m.coverage.term
+
+
+RULES: list[Callable[[RotaModel], object]] = [
+    one_shift_per_day, break_placement, weekly_hours, max_days, min_rest, max_consecutive_days,
+    wage_cost, coverage_shortfall,
+]
+
+
+def build(scenario: Scenario, grid: Grid, staffing: Staffing) -> RotaModel:
+    m = RotaModel(scenario, grid, staffing)
+    m.model.Minimize(sum(rule(m) for rule in RULES))
+    return m
+
+
+# ------------------------------------------------------------------ solving
+
+@dataclass(frozen=True)
+class PlannedShift:
+    option: ShiftOption
+    break_offset: int | None
+    queues: tuple[str, ...]  # queues the agent served during the shift
+
+
+@dataclass
+class SolveResult:
+    shifts: list[PlannedShift]
+    status: str
+    objective: float  # currency
+    bound: float
+    gap: float
+    seconds: float
+    interrupted: bool = False
+    assignment: dict[tuple[str, int], str] = field(default_factory=dict)  # (agent, interval) -> queue served
+    progress: list[tuple[float, float, float]] = field(default_factory=list)  # (seconds, objective, bound)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[float, float, float], None] | None):
+        super().__init__()
+        self.report = report
+        self.start = time.monotonic()
+        self.events: list[tuple[float, float, float]] = []
+
+    def on_solution_callback(self) -> None:
+        event = (time.monotonic() - self.start, self.ObjectiveValue() / UNITS, self.BestObjectiveBound() / UNITS)
+        self.events.append(event)
+        if self.report:
+            self.report(*event)
+
+
+def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
+          report: Callable[[float, float, float], None] | None = None, stop: Callable[[], bool] | None = None) -> SolveResult:
+    settings = m.scenario.policy.solver
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit if time_limit is not None else settings.time_limit_seconds)
+    solver.parameters.num_workers = int(workers or settings.workers)
+    solver.parameters.random_seed = int(seed if seed is not None else settings.seed)
+    solver.parameters.relative_gap_limit = 1e-4
+    progress = _Progress(report)
+    status = solver.Solve(m.model, progress)
+    name = solver.StatusName(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return SolveResult([], name, math.nan, math.nan, math.nan, solver.WallTime(), progress=progress.events)
+    objective, bound = solver.ObjectiveValue() / UNITS, solver.BestObjectiveBound() / UNITS
+    gap = 0.0 if status == cp_model.OPTIMAL else (objective - bound) / max(abs(objective), 1e-9)
+    shifts, assignment = extract(m, solver)
+    return SolveResult(shifts, name, objective, bound, max(gap, 0.0), solver.WallTime(),
+                       assignment=assignment, progress=progress.events)
+
+
+def extract(m: RotaModel, solver: cp_model.CpSolver) -> tuple[list[PlannedShift], dict[tuple[str, int], str]]:
+    """Chosen shifts with their break, and the queue each agent serves per interval."""
+    I, n = m.grid.interval_minutes, m.grid.size
+    eligible = eligible_queues(m.scenario)
+    out, assignment = [], {}
+    for (a, j), x in m.x.items():
+        if not solver.BooleanValue(x):
+            continue
+        o = m.options[a][j]
+        offset = next((k for k, b in m.breaks.get((a, j), []) if solver.BooleanValue(b)), None)
+        served: list[str] = []
+        for i, _ in interval_overlaps(o.start, o.end, I, n):
+            for q, lit in m.coverage.serve.get((a, i), []):
+                if lit is True or solver.BooleanValue(lit):
+                    assignment[(a, i)] = q
+                    if q not in served:
+                        served.append(q)
+        if not served:
+            served = list(eligible[a][:1])
+        out.append(PlannedShift(o, offset, tuple(sorted(served, key=eligible[a].index))))
+    return sorted(out, key=lambda s: (s.option.agent_id, s.option.start)), assignment

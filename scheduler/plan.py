@@ -1,0 +1,65 @@
+"""The main job as a library call: scenario -> staffing -> rota -> evaluated plan.
+
+The CLI, what-if and the tests all plan through `make_plan`, and every figure
+a plan reports comes from `validate.evaluate` on its own roster rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from scheduler import model as rota_model
+from scheduler.calendar import Grid, planning_grid
+from scheduler.domain import Scenario
+from scheduler.fileio import atomic_outputs, safe_name
+from scheduler.model import SolveResult
+from scheduler.report import RunInfo, build_workbook, roster_csv_frame, roster_records
+from scheduler.roster import row_from_plan
+from scheduler.staffing import Staffing, compute_staffing
+from scheduler.validate import Evaluation, evaluate
+
+
+@dataclass
+class Plan:
+    scenario: Scenario
+    grid: Grid
+    staffing: Staffing
+    result: SolveResult
+    evaluation: Evaluation
+
+    @property
+    def info(self) -> RunInfo:
+        r = self.result
+        return RunInfo(r.status, r.objective, r.bound, r.gap, r.seconds, r.interrupted, "plan")
+
+
+def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | None = None,
+              workers: int | None = None, seed: int | None = None,
+              progress: Callable[[float, float, float], None] | None = None) -> Plan:
+    grid = planning_grid(scenario, week)
+    staffing = compute_staffing(scenario, grid)
+    m = rota_model.build(scenario, grid, staffing)
+    result = rota_model.solve(m, time_limit, workers, seed, progress)
+    rows = [row_from_plan(scenario, grid, s) for s in result.shifts]
+    ev = evaluate(scenario, grid, staffing, rows, hint=result.assignment)
+    return Plan(scenario, grid, staffing, result, ev)
+
+
+def output_paths(scenario: Scenario, grid: Grid, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:
+    y, w = grid.iso_week
+    stem = f"{safe_name(scenario.name)}-{y}-W{w:02d}{suffix}"
+    return out_dir / f"{stem}.xlsx", out_dir / f"{stem}-roster.csv"
+
+
+def write_outputs(ev: Evaluation, info: RunInfo, workbook: Path, roster_csv: Path | None,
+                  force: bool = False, with_breaks: bool = False) -> None:
+    """Workbook and roster CSV, both or neither."""
+    wb = build_workbook(ev, info, with_breaks=with_breaks)
+    paths = [workbook] + ([roster_csv] if roster_csv else [])
+    with atomic_outputs(*paths, force=force) as temps:
+        wb.save(temps[0])
+        if roster_csv:
+            roster_csv_frame(roster_records(ev)).to_csv(temps[1], index=False, lineterminator="\n")

@@ -1,0 +1,341 @@
+"""The planned workbook: Roster (the HR import), Schedule, Coverage, Markets, Agents, Summary.
+
+Everything shown comes from an `Evaluation` of the roster, so the workbook
+of `plan` and of `evaluate` read alike and agree with each other. Text from
+the inputs is always written as text, never as a formula; dates and times are
+real Excel values with formats; the document metadata is fixed so the same
+plan gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scheduler.calendar import to_local
+from scheduler.roster import ROSTER_COLUMNS, clock_text, utc_text
+from scheduler.validate import BREAK_COLUMNS, Evaluation
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
+GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
+SITE_FILLS = ["DDEBF7", "FCE4D6", "E2EFDA", "FFF2CC", "EDEDED", "D9E1F2"]
+THIN = Side(style="thin", color="BFBFBF")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass
+class RunInfo:
+    """Facts about the run that the Summary sheet states beside the figures."""
+
+    status: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    seconds: float | None = None
+    interrupted: bool = False
+    command: str = "plan"
+
+
+def roster_records(ev: Evaluation) -> list[dict]:
+    """The Roster rows as values (date/time objects), in ROSTER_COLUMNS order."""
+    sc, grid = ev.scenario, ev.grid
+    out = []
+    for s in sorted(ev.shifts, key=lambda s: (sc.agents[s.row.agent_id].site, s.row.agent_id, s.start)):
+        agent = sc.agents[s.row.agent_id]
+        tz = sc.sites[agent.site].timezone
+        r = s.row
+        out.append({
+            "agent_id": agent.agent_id, "name": agent.name, "site": agent.site, "date": r.date,
+            "start": _clock(r.start), "end": _clock(r.end), "timezone": tz,
+            "start_utc": utc_text(grid.instant(s.start)), "end_utc": utc_text(grid.instant(s.end)),
+            "paid_hours": round(s.paid_minutes / 60, 2),
+            "break_start": _clock(r.break_start) if r.break_minutes else None,
+            "break_minutes": r.break_minutes, "queues": ",".join(r.queues), "cost": s.cost,
+        })
+    return out
+
+
+def _clock(minutes: int | None) -> time | None:
+    return None if minutes is None else time(minutes // 60 % 24, minutes % 60)
+
+
+def roster_csv_frame(records: list[dict]) -> pd.DataFrame:
+    """roster.csv: the same rows, as text a payroll import reads; text that a spreadsheet would run is quoted."""
+    rows = []
+    for rec in records:
+        row = {}
+        for c in ROSTER_COLUMNS:
+            v = rec[c]
+            if isinstance(v, time):
+                v = v.strftime("%H:%M")
+            elif isinstance(v, date):
+                v = v.isoformat()
+            elif v is None:
+                v = ""
+            elif isinstance(v, str) and v.startswith(FORMULA_START + ("\t", "\r")):
+                v = "'" + v
+            row[c] = v
+        rows.append(row)
+    return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
+
+
+# ------------------------------------------------------------------ sheet helpers
+
+def _put(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, float) and not math.isfinite(value):
+        value = None
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+    else:
+        cell.value = value
+    if fmt:
+        cell.number_format = fmt
+    return cell
+
+
+def _table(ws: Worksheet, columns: list[str], rows: list[list], formats: dict[str, str] | None = None,
+           widths: dict[str, int] | None = None, start_row: int = 1) -> None:
+    formats, widths = formats or {}, widths or {}
+    for j, name in enumerate(columns, start=1):
+        c = _put(ws, start_row, j, name)
+        c.fill, c.font = HEADER_FILL, HEADER_FONT
+        c.alignment = Alignment(horizontal="center", vertical="center")
+    for i, values in enumerate(rows, start=start_row + 1):
+        for j, (name, v) in enumerate(zip(columns, values), start=1):
+            _put(ws, i, j, v, formats.get(name))
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    if rows:
+        ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{start_row + len(rows)}"
+    for j, name in enumerate(columns, start=1):
+        sample = [len(str(r[j - 1])) for r in rows[:200] if r[j - 1] is not None]
+        width = widths.get(name, min(max([len(name) + 2] + [s + 2 for s in sample]), 40))
+        ws.column_dimensions[get_column_letter(j)].width = width
+
+
+def _frame_rows(df: pd.DataFrame, columns: list[str]) -> list[list]:
+    out = []
+    for rec in df[columns].itertuples(index=False):
+        out.append([_plain(v) for v in rec])
+    return out
+
+
+def _plain(v):
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        v = v.replace(tzinfo=None)
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return v
+
+
+# ------------------------------------------------------------------ sheets
+
+def write_roster(ws: Worksheet, records: list[dict]) -> None:
+    rows = [[rec[c] for c in ROSTER_COLUMNS] for rec in records]
+    _table(ws, ROSTER_COLUMNS, rows, formats={
+        "date": "yyyy-mm-dd", "start": "hh:mm", "end": "hh:mm", "break_start": "hh:mm",
+        "paid_hours": "0.00", "break_minutes": "0", "cost": "#,##0.00",
+    }, widths={"start_utc": 22, "end_utc": 22, "date": 12, "timezone": 18, "name": 22})
+
+
+def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
+    """Agents by agent-local day; a supervisor prints it (landscape, one page wide)."""
+    sc = ev.scenario
+    days = sorted({s.row.date for s in ev.shifts}) or ev.grid.local_dates(sc.policy.plan.timezone)
+    cells: dict[tuple[str, date], str] = {}
+    for s in ev.shifts:
+        r = s.row
+        text = f"{clock_text(r.start)}-{clock_text(r.end)}"
+        if r.break_minutes:
+            text += f" (break {clock_text(r.break_start)})"
+        cells[(r.agent_id, r.date)] = text
+    header = ["agent_id", "name", "site", "languages"] + [f"{d:%a %d %b}" for d in days] + ["paid_hours"]
+    _put(ws, 1, 1, f"Schedule {ev.grid.label}: shifts in each agent's local time")
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    for j, name in enumerate(header, start=1):
+        c = _put(ws, 2, j, name)
+        c.fill, c.font = HEADER_FILL, HEADER_FONT
+        c.alignment = Alignment(horizontal="center", wrap_text=True)
+    paid = ev.agents.set_index("agent_id")["paid_hours"]
+    sites = list(sc.sites)
+    row = 3
+    for agent in sorted(sc.agents.values(), key=lambda a: (sites.index(a.site), a.agent_id)):
+        fill = PatternFill("solid", fgColor=SITE_FILLS[sites.index(agent.site) % len(SITE_FILLS)])
+        values = [agent.agent_id, agent.name, agent.site, ",".join(agent.languages)]
+        values += [cells.get((agent.agent_id, d), "") for d in days] + [float(paid.get(agent.agent_id, 0.0))]
+        for j, v in enumerate(values, start=1):
+            c = _put(ws, row, j, v, "0.0" if j == len(values) else None)
+            c.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+            if 4 < j < len(values) and v:
+                c.fill = fill
+                c.alignment = Alignment(horizontal="center")
+        row += 1
+    ws.freeze_panes = "E3"
+    for j, w in enumerate([9, 20, 10, 10] + [17] * len(days) + [10], start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "2:2"
+
+
+COVERAGE_COLUMNS = ["queue", "interval_start", "questions", "arrivals", "required", "scheduled", "gap",
+                    "shortfall_hours", "asa_seconds", "service_level", "complex_service_level", "abandon_rate",
+                    "occupancy", "targets_met"]
+KPI_FORMATS = {"questions": "0.0", "arrivals": "0.0", "scheduled": "0.00", "gap": "0.00", "shortfall_hours": "0.00",
+               "asa_seconds": "0.0", "service_level": "0.0%", "complex_service_level": "0.0%",
+               "abandon_rate": "0.0%", "occupancy": "0.0%", "required": "0"}
+
+
+def write_coverage(ws: Worksheet, ev: Evaluation) -> None:
+    df = ev.coverage.copy()
+    tz = ev.grid.timezone
+    df["interval_start"] = [to_local(t, tz).replace(tzinfo=None) for t in df["interval_start"]]
+    rows = _frame_rows(df, COVERAGE_COLUMNS)
+    _table(ws, COVERAGE_COLUMNS, rows, formats={**KPI_FORMATS, "interval_start": "ddd yyyy-mm-dd hh:mm"},
+           widths={"interval_start": 21})
+    n = len(rows)
+    if n:
+        gap_col = get_column_letter(COVERAGE_COLUMNS.index("gap") + 1)
+        ws.conditional_formatting.add(f"{gap_col}2:{gap_col}{n + 1}",
+                                      CellIsRule(operator="lessThan", formula=["-0.0001"], fill=BAD_FILL))
+        met_col = get_column_letter(COVERAGE_COLUMNS.index("targets_met") + 1)
+        ws.conditional_formatting.add(f"{met_col}2:{met_col}{n + 1}",
+                                      CellIsRule(operator="equal", formula=['"no"'], fill=BAD_FILL))
+    # One chart per queue: required against scheduled over the week (rows are grouped by queue).
+    anchor_col = get_column_letter(len(COVERAGE_COLUMNS) + 2)
+    first = 2
+    for k, (q, g) in enumerate(df.groupby("queue", sort=False)):
+        last = first + len(g) - 1
+        chart = LineChart()
+        chart.title = f"{q}: required vs scheduled agents ({tz})"
+        chart.y_axis.title = "agents"
+        chart.x_axis.title = "interval"
+        chart.height, chart.width = 7, 24
+        for col in ("required", "scheduled"):
+            j = COVERAGE_COLUMNS.index(col) + 1
+            chart.add_data(Reference(ws, min_col=j, min_row=first, max_row=last), titles_from_data=False)
+        chart.series[0].tx = None
+        from openpyxl.chart.series import SeriesLabel
+        chart.series[0].tx = SeriesLabel(v="required")
+        chart.series[1].tx = SeriesLabel(v="scheduled")
+        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        chart.x_axis.number_format = "ddd hh:mm"
+        chart.x_axis.tickLblSkip = max(1, len(g) // 14)
+        ws.add_chart(chart, f"{anchor_col}{2 + k * 15}")
+        first = last + 1
+
+
+MARKET_COLUMNS = ["market", "local_start", "timezone", "queue", "questions", "arrivals", "required", "scheduled",
+                  "gap", "asa_seconds", "service_level", "complex_service_level", "abandon_rate", "occupancy",
+                  "targets_met"]
+
+
+def write_markets(ws: Worksheet, ev: Evaluation) -> None:
+    rows = _frame_rows(ev.markets, MARKET_COLUMNS)
+    _table(ws, MARKET_COLUMNS, rows, formats={**KPI_FORMATS, "local_start": "ddd yyyy-mm-dd hh:mm"},
+           widths={"local_start": 21, "timezone": 20})
+    if rows:
+        met_col = get_column_letter(MARKET_COLUMNS.index("targets_met") + 1)
+        ws.conditional_formatting.add(f"{met_col}2:{met_col}{len(rows) + 1}",
+                                      CellIsRule(operator="equal", formula=['"no"'], fill=BAD_FILL))
+        asa_col = get_column_letter(MARKET_COLUMNS.index("asa_seconds") + 1)
+        ws.conditional_formatting.add(f"{asa_col}2:{asa_col}{len(rows) + 1}", ColorScaleRule(
+            start_type="num", start_value=0, start_color="FFFFFF", end_type="num",
+            end_value=max(60.0, 2 * ev.scenario.policy.targets.first_response_seconds), end_color="F8696B"))
+
+
+AGENT_COLUMNS = ["agent_id", "name", "site", "languages", "days", "paid_hours", "night_hours", "nights",
+                 "weekend_shifts", "cost", "min_hours", "max_hours", "max_days"]
+
+
+def write_agents(ws: Worksheet, ev: Evaluation) -> None:
+    rows = _frame_rows(ev.agents, AGENT_COLUMNS)
+    _table(ws, AGENT_COLUMNS, rows, formats={"paid_hours": "0.00", "night_hours": "0.00", "cost": "#,##0.00",
+                                             "min_hours": "0.0", "max_hours": "0.0"}, widths={"name": 22})
+
+
+def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str | None]]:
+    sc, grid = ev.scenario, ev.grid
+    items: list[tuple[str, object, str | None]] = [
+        ("scenario", sc.name, None), ("week", grid.label, None),
+        ("week_start", f"{grid.first_day.isoformat()} 00:00 {grid.timezone}", None),
+        ("interval_minutes", grid.interval_minutes, "0"), ("input_fingerprint", sc.fingerprint, None),
+        ("agents_scheduled", int((ev.agents["days"] > 0).sum()), "0"), ("agents_total", len(sc.agents), "0"),
+        ("shifts", len(ev.shifts), "0"), ("paid_hours", round(float(ev.agents["paid_hours"].sum()), 2), "0.00"),
+        ("cost_total", ev.cost, "#,##0.00"),
+    ]
+    items += [(f"cost_{site}", v, "#,##0.00") for site, v in ev.cost_by_site().items()]
+    items += [("shortfall_hours", round(ev.shortfall_hours, 2), "0.00"),
+              ("shortfall_cost", round(ev.shortfall_cost, 2), "#,##0.00"),
+              ("total", round(ev.total, 2), "#,##0.00")]
+    items += [(f"shortfall_hours_{q}", round(v, 2), "0.00") for q, v in ev.shortfall_by_queue().items()]
+    items += [(f"targets_met_{q}", v, "0.0%") for q, v in ev.targets_met_by_queue().items()]
+    items += [(f"asa_{q}", v, "0.0") for q, v in ev.asa_by_queue().items()]
+    items += [("rule_breaks", len(ev.breaks), "0")]
+    if info.command == "plan":
+        items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
+                  ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
+                  ("gap", info.gap, "0.00%"), ("run_seconds", info.seconds, "0.0")]
+    return items
+
+
+def write_summary(ws: Worksheet, ev: Evaluation, info: RunInfo) -> None:
+    _put(ws, 1, 1, f"{ev.scenario.name}: rota {ev.grid.label}").font = Font(bold=True, size=14)
+    items = summary_items(ev, info)
+    _table(ws, ["item", "value"], [[k, v] for k, v, _ in items], start_row=3, widths={"item": 30, "value": 36})
+    for i, (_, v, fmt) in enumerate(items, start=4):
+        if fmt:
+            ws.cell(row=i, column=2).number_format = fmt
+        ws.cell(row=i, column=2).alignment = Alignment(horizontal="left")
+        if isinstance(v, float) and not math.isfinite(v):
+            _put(ws, i, 2, "none answered")
+
+
+def write_breaks(ws: Worksheet, ev: Evaluation) -> None:
+    rows = [[b.rule, b.agent_id, b.roster_row, b.detail] for b in ev.breaks]
+    _table(ws, BREAK_COLUMNS, rows, widths={"detail": 90, "rule": 22})
+
+
+def build_workbook(ev: Evaluation, info: RunInfo, with_breaks: bool = False) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    records = roster_records(ev)
+    write_roster(wb.create_sheet("Roster"), records)
+    write_schedule(wb.create_sheet("Schedule"), ev)
+    write_coverage(wb.create_sheet("Coverage"), ev)
+    write_markets(wb.create_sheet("Markets"), ev)
+    write_agents(wb.create_sheet("Agents"), ev)
+    write_summary(wb.create_sheet("Summary"), ev, info)
+    if with_breaks:
+        write_breaks(wb.create_sheet("Breaks"), ev)
+    # Fixed metadata: the same plan gives the same bytes.
+    stamp = datetime.combine(ev.grid.first_day, time()) - timedelta(days=7)
+    wb.properties.creator = "rota"
+    wb.properties.lastModifiedBy = "rota"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.title = f"{ev.scenario.name} {ev.grid.label}"
+    return wb
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    wb.save(path)

@@ -1,0 +1,126 @@
+"""The Roster: one row per shift, the interface HR imports.
+
+Columns, names, order and formats are a stable contract (SPEC "Outputs");
+`ROSTER_COLUMNS` is the one place they are written down. A roster can come
+back hand-edited (`rota evaluate`), so reading it reuses the scenario
+loaders' cell parsing and error reporting. Local columns (date, start, end,
+break_start) are authoritative; UTC columns are derived for convenience.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from scheduler.calendar import Grid, localize, to_local
+from scheduler.domain import Scenario
+from scheduler.errors import Problems, RotaError
+from scheduler.inputs import Column, Table, _read_csv, parse_clock, parse_code, parse_languages, parse_number, parse_table
+
+ROSTER_COLUMNS = ["agent_id", "name", "site", "date", "start", "end", "timezone", "start_utc", "end_utc",
+                  "paid_hours", "break_start", "break_minutes", "queues", "cost"]
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    agent_id: str
+    date: date  # agent-local date the shift starts
+    start: int  # agent-local clock, minutes
+    end: int
+    break_start: int | None
+    break_minutes: int
+    queues: tuple[str, ...]
+    cost: float | None = None  # as written in the file (None when absent)
+    row: int = 0  # spreadsheet row
+
+    def span(self, scenario: Scenario, grid: Grid) -> tuple[int, int]:
+        """Absolute [start, end) in week minutes; the local clocks say when, DST included."""
+        tz = scenario.sites[scenario.agents[self.agent_id].site].timezone
+        day = datetime.combine(self.date, datetime.min.time())
+        a = localize(day + timedelta(minutes=self.start), tz)
+        end_day = day + timedelta(days=1 if self.end <= self.start else 0)
+        b = localize(end_day + timedelta(minutes=self.end), tz)
+        return grid.minute_of(a), grid.minute_of(b)
+
+    def break_span(self, scenario: Scenario, grid: Grid) -> tuple[int, int] | None:
+        if not self.break_minutes or self.break_start is None:
+            return None
+        tz = scenario.sites[scenario.agents[self.agent_id].site].timezone
+        day = datetime.combine(self.date, datetime.min.time())
+        if self.break_start < self.start:
+            day += timedelta(days=1)
+        a = grid.minute_of(localize(day + timedelta(minutes=self.break_start), tz))
+        return a, a + self.break_minutes
+
+
+def clock_text(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def utc_text(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def row_from_plan(scenario: Scenario, grid: Grid, planned) -> RosterRow:
+    """A planned shift as the Roster states it (local clocks)."""
+    o = planned.option
+    tz = scenario.sites[scenario.agents[o.agent_id].site].timezone
+    end_local = to_local(grid.instant(o.end), tz)
+    brk = None
+    if planned.break_offset is not None:
+        b = to_local(grid.instant(o.start + planned.break_offset), tz)
+        brk = b.hour * 60 + b.minute
+    return RosterRow(o.agent_id, o.day, o.clock, end_local.hour * 60 + end_local.minute, brk,
+                     o.break_minutes if brk is not None else 0, planned.queues)
+
+
+def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
+    """Read a `Roster` sheet (xlsx) or roster.csv; unreadable rows are input errors (exit 2)."""
+    path = Path(path)
+    problems = Problems()
+    if not path.exists():
+        raise RotaError(f"{path}: no such roster file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = _read_roster_sheet(path, problems)
+    elif path.suffix.lower() == ".csv":
+        table = _read_csv(path, "roster", problems)
+    else:
+        raise RotaError(f"{path}: expected a workbook (.xlsx) with a Roster sheet, or a roster .csv")
+    if table is None:
+        problems.raise_if_any()
+        raise RotaError(f"{path}: no Roster sheet")
+    table.file = path.name if path.suffix.lower() == ".csv" else f"{path.name}, sheet Roster"
+    cols = [
+        Column("agent_id", parse_code), Column("date", _parse_date), Column("start", parse_clock),
+        Column("end", lambda t: parse_clock(t, allow_24=True)), Column("break_start", parse_clock, None),
+        Column("break_minutes", parse_number(0, 600, integer=True), 0),
+        Column("queues", parse_languages, ()), Column("cost", parse_number(), None),
+    ]
+    rows = []
+    for r, v in parse_table(table, cols, problems):
+        if v["agent_id"] not in scenario.agents:
+            problems.add(table.file, r, "agent_id", v["agent_id"], "unknown agent; expected an agent_id of agents.csv")
+            continue
+        if v["break_minutes"] and v["break_start"] is None:
+            problems.add(table.file, r, "break_start", "", "a break of break_minutes needs a break_start")
+            continue
+        rows.append(RosterRow(v["agent_id"], v["date"], v["start"], v["end"] % 1440 if v["end"] != 1440 else 0,
+                              v["break_start"], v["break_minutes"] if v["break_start"] is not None else 0,
+                              v["queues"], v["cost"], r))
+    problems.raise_if_any()
+    return rows
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise ValueError("expected a date YYYY-MM-DD") from None
+
+
+def _read_roster_sheet(path: Path, problems: Problems) -> Table | None:
+    from scheduler.inputs import _read_sheet
+    return _read_sheet(path, "roster", problems, book_label=path.name)

@@ -1,0 +1,104 @@
+"""Concrete shifts an agent could work in the planned week.
+
+Templates are expanded per agent and agent-local day into `ShiftOption`s
+with absolute start and end (week minutes). The rules that concern a single
+shift (template weekdays, the agent's daily window, leave, belonging to the
+week) are applied here by leaving options out; the rules between shifts are
+the model's. A shift belongs to the week whose grid holds its start instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scheduler.calendar import Grid, leave_spans, localize
+from scheduler.domain import Agent, Scenario, ShiftTemplate
+
+EDGE_MINUTES = 60  # no break in the first or last hour of a shift
+
+
+@dataclass(frozen=True)
+class ShiftOption:
+    agent_id: str
+    day: date  # agent-local date the shift starts
+    template: str
+    clock: int  # agent-local start, minutes after midnight
+    start: int  # week minutes
+    end: int
+    break_minutes: int
+    break_offsets: tuple[int, ...]  # allowed break starts, minutes after the shift start
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    @property
+    def paid_minutes(self) -> int:
+        return self.length - self.break_minutes
+
+
+def break_offsets(length: int, break_minutes: int, step: int) -> tuple[int, ...]:
+    """Where a break may start: not in the first or last hour, on a `step` raster."""
+    if break_minutes <= 0:
+        return ()
+    last = length - EDGE_MINUTES - break_minutes
+    return tuple(range(EDGE_MINUTES, last + 1, step))
+
+
+def break_step(grid: Grid) -> int:
+    return min(max(grid.interval_minutes, 15), 60)
+
+
+def fits_window(agent: Agent, clock: int, length: int) -> bool:
+    """Whether a shift starting at local `clock` lies inside the agent's daily window."""
+    es, le = agent.earliest_start, agent.latest_end
+    if es is None:
+        return True
+    if le > es:
+        return es <= clock and clock + length <= le
+    # The window crosses midnight: [es, le + 24h) from the evening, or the morning tail [.., le).
+    return (clock >= es and clock + length <= le + 1440) or (clock + length <= le)
+
+
+def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOption]:
+    tz = scenario.sites[agent.site].timezone
+    blocked = leave_spans(scenario, grid, agent.agent_id)
+    step = break_step(grid)
+    out = []
+    for day in grid.local_dates(tz):
+        for t in scenario.templates_for(agent.site):
+            if day.weekday() not in t.weekdays:
+                continue
+            for clock in t.starts:
+                if not fits_window(agent, clock, t.minutes):
+                    continue
+                start = grid.minute_of(localize(datetime.combine(day, datetime.min.time()) + timedelta(minutes=clock), tz))
+                if not 0 <= start < grid.minutes:
+                    continue
+                end = start + t.minutes
+                if any(a < end and start < b for a, b in blocked):
+                    continue
+                out.append(ShiftOption(agent.agent_id, day, t.shift, clock, start, end, t.break_minutes,
+                                       break_offsets(t.minutes, t.break_minutes, step)))
+    return out
+
+
+def all_options(scenario: Scenario, grid: Grid) -> dict[str, list[ShiftOption]]:
+    return {a: options_for(scenario, grid, agent) for a, agent in scenario.agents.items()}
+
+
+def leave_fraction(scenario: Scenario, grid: Grid, agent_id: str) -> float:
+    """Share of the week the agent is on leave (spans merged, clipped to the week)."""
+    covered, last = 0, 0
+    for a, b in leave_spans(scenario, grid, agent_id):
+        a, b = max(a, last, 0), min(b, grid.minutes)
+        if b > a:
+            covered += b - a
+            last = b
+    return covered / grid.minutes
+
+
+def contract_min_minutes(scenario: Scenario, grid: Grid, agent: Agent) -> int:
+    """The weekly minimum, reduced pro rata for leave: a week off owes no hours."""
+    return int(round(agent.min_hours * 60 * (1 - leave_fraction(scenario, grid, agent.agent_id))))

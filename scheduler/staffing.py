@@ -1,0 +1,167 @@
+"""From questions to required agents, per queue and grid interval.
+
+Questions after the FAQ bot are the arrivals of a queue; the handle time
+mixes general and complex chats; an agent with concurrency c is c chat
+servers (the spec's model). The smallest number of servers meeting every
+target at once comes from `erlang` (Erlang C, or Erlang A when patience is
+known), is rounded up to whole agents, then grossed up for shrinkage.
+Pooled queues (markets sharing a language) hold the strictest target of the
+markets with questions in that interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scheduler import erlang
+from scheduler.calendar import Grid, forecast_on_grid
+from scheduler.domain import Queue, Scenario
+
+# Targets where a smaller value is stricter; the others (service level, shrinkage) bind at their largest.
+_STRICT_MIN = ("first_response_seconds", "answer_within_seconds", "complex_answer_within_seconds",
+               "max_abandon_rate", "max_occupancy")
+_STRICT_MAX = ("service_level", "shrinkage")
+EPS = 1e-9
+
+
+@dataclass
+class QueueLoad:
+    """What one queue faces in each grid interval (arrays over the grid)."""
+
+    queue: Queue
+    questions: np.ndarray
+    arrivals: np.ndarray
+    handle_seconds: np.ndarray
+    concurrency: int
+    patience_seconds: np.ndarray  # NaN where abandonment is not modelled
+    targets: dict[str, np.ndarray]  # strictest target per interval, by Targets field
+
+
+@dataclass
+class Staffing:
+    grid: Grid
+    loads: dict[str, QueueLoad]
+    frame: pd.DataFrame  # one row per queue and interval; see COLUMNS
+    markets: pd.DataFrame  # market, queue, interval, questions, arrivals
+    outside: dict[str, float]  # questions of dated rows outside the planned week, per market
+
+    def required(self, queue: str) -> np.ndarray:
+        return self.frame.loc[self.frame["queue"] == queue, "required"].to_numpy()
+
+
+def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], dict[str, np.ndarray], dict[str, float]]:
+    per_market, outside = forecast_on_grid(scenario, grid)
+    loads = {}
+    for q in scenario.queues:
+        ms = [scenario.markets[m] for m in q.markets]
+        questions = np.sum([per_market[m.market] for m in ms], axis=0)
+        arr = np.array([per_market[m.market] * (1 - m.bot_deflection) for m in ms])
+        arrivals = arr.sum(axis=0)
+        weights = np.where(arrivals > 0, arr / np.where(arrivals > 0, arrivals, 1), 1.0 / len(ms))
+        handle = (weights * np.array([[m.handle_seconds] for m in ms])).sum(axis=0)
+        if all(m.patience_seconds for m in ms):
+            # Abandonment rates mix by arrivals: theta = sum(w * 1/patience).
+            theta = (weights * np.array([[1.0 / m.patience_seconds] for m in ms])).sum(axis=0)
+            patience = 1.0 / theta
+        else:
+            patience = np.full(grid.size, np.nan)
+        active = arr > 0
+        any_active = active.any(axis=0)
+        binding = np.where(any_active, active, True)  # no questions: all markets' targets (harmless)
+        targets = {}
+        for name in _STRICT_MIN + _STRICT_MAX:
+            values = np.array([[getattr(m.targets, name)] * grid.size for m in ms], dtype=float)
+            if name in _STRICT_MIN:
+                targets[name] = np.where(binding, values, np.inf).min(axis=0)
+            else:
+                targets[name] = np.where(binding, values, -np.inf).max(axis=0)
+        loads[q.queue] = QueueLoad(q, questions, arrivals, handle,
+                                   min(m.concurrency for m in ms), patience, targets)
+    return loads, per_market, outside
+
+
+def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """Agents needed before and after shrinkage, per interval."""
+    t = load.targets
+    servers = erlang.required_servers_batch(
+        load.arrivals / interval_seconds, load.handle_seconds, load.patience_seconds,
+        t["first_response_seconds"], t["service_level"], t["answer_within_seconds"],
+        t["complex_answer_within_seconds"], t["max_abandon_rate"], t["max_occupancy"],
+    )
+    agents = -(-servers // load.concurrency)
+    gross = np.ceil(agents / (1 - t["shrinkage"]) - EPS).astype(int)
+    return agents.astype(int), np.maximum(gross, agents)
+
+
+def achieved(load: QueueLoad, interval_seconds: float, scheduled: np.ndarray) -> pd.DataFrame:
+    """KPIs the queue gets from `scheduled` agents (fractional: breaks, partial intervals).
+
+    Scheduled agents lose the shrinkage share first, so a plan that meets the
+    requirement exactly meets every target, and one below it is shown honestly.
+    """
+    rows = []
+    for i, n in enumerate(scheduled):
+        servers = math.floor(n * (1 - load.targets["shrinkage"][i]) * load.concurrency + EPS)
+        patience = load.patience_seconds[i]
+        k = erlang.kpis(load.arrivals[i] / interval_seconds, load.handle_seconds[i], servers,
+                        None if np.isnan(patience) else float(patience),
+                        load.targets["answer_within_seconds"][i], load.targets["complex_answer_within_seconds"][i])
+        rows.append((k.asa_seconds, k.service_level, k.complex_service_level, k.abandon_rate, k.occupancy,
+                     _meets(k, load, i)))
+    return pd.DataFrame(rows, columns=["asa_seconds", "service_level", "complex_service_level",
+                                       "abandon_rate", "occupancy", "targets_met"])
+
+
+def _meets(k: erlang.Kpis, load: QueueLoad, i: int) -> bool:
+    t = load.targets
+    return erlang.meets(k, erlang.Targets(
+        t["first_response_seconds"][i], t["service_level"][i], t["answer_within_seconds"][i],
+        t["complex_answer_within_seconds"][i], t["max_abandon_rate"][i], t["max_occupancy"][i],
+    ), with_patience=not np.isnan(load.patience_seconds[i]))
+
+
+def compute_staffing(scenario: Scenario, grid: Grid) -> Staffing:
+    loads, per_market, outside = queue_loads(scenario, grid)
+    interval_s = grid.interval_minutes * 60.0
+    starts = [grid.interval_start(i) for i in range(grid.size)]
+    frames, market_rows = [], []
+    for name, load in loads.items():
+        before, required = required_agents(load, interval_s)
+        kpi = achieved(load, interval_s, required.astype(float))
+        frames.append(pd.DataFrame({
+            "queue": name, "interval": np.arange(grid.size), "interval_start": starts,
+            "questions": load.questions, "arrivals": load.arrivals,
+            "agents": before, "required": required,
+        }).join(kpi))
+    for m, q in ((m, scenario.queue_of_market(m)) for m in scenario.markets):
+        market = scenario.markets[m]
+        market_rows.append(pd.DataFrame({
+            "market": m, "queue": q, "interval": np.arange(grid.size), "interval_start": starts,
+            "questions": per_market[m], "arrivals": per_market[m] * (1 - market.bot_deflection),
+        }))
+    return Staffing(grid, loads, pd.concat(frames, ignore_index=True), pd.concat(market_rows, ignore_index=True), outside)
+
+
+STAFFING_CSV_COLUMNS = ["queue", "interval_start", "questions", "arrivals", "required",
+                        "asa_seconds", "service_level", "abandon_rate", "occupancy"]
+
+
+def staffing_table(staffing: Staffing) -> pd.DataFrame:
+    """The rows of staffing.csv, exactly the spec's columns and formats."""
+    f = staffing.frame
+    tz = staffing.grid.timezone
+    return pd.DataFrame({
+        "queue": f["queue"],
+        "interval_start": [pd.Timestamp(t).tz_convert(tz).isoformat() for t in f["interval_start"]],
+        "questions": f["questions"].round(2),
+        "arrivals": f["arrivals"].round(2),
+        "required": f["required"].astype(int),
+        "asa_seconds": f["asa_seconds"].round(1),
+        "service_level": f["service_level"].round(4),
+        "abandon_rate": f["abandon_rate"].round(4),
+        "occupancy": f["occupancy"].round(4),
+    })[STAFFING_CSV_COLUMNS]

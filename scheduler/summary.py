@@ -1,0 +1,127 @@
+"""What the terminal shows after each command: short tables a planner reads at a glance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import numpy as np
+
+from scheduler.calendar import forecast_on_grid, planning_grid
+from scheduler.domain import Scenario
+from scheduler.report import RunInfo
+from scheduler.staffing import Staffing, compute_staffing
+from scheduler.textable import table
+from scheduler.validate import Evaluation
+
+
+def check_report(sc: Scenario, week: date | None = None) -> str:
+    grid = planning_grid(sc, week)
+    per_market, outside = forecast_on_grid(sc, grid)
+    out = [f"scenario {sc.name}: {len(sc.sites)} sites, {len(sc.agents)} agents, {len(sc.markets)} markets, "
+           f"{len(sc.queues)} queues, {len(sc.templates)} shift templates, {len(sc.leave)} leave rows "
+           f"(inputs {sc.fingerprint})",
+           f"planning grid: {grid.label} from {grid.first_day} 00:00 {grid.timezone}, "
+           f"{grid.size} intervals of {grid.interval_minutes} min"]
+    rows = []
+    for q in sc.queues:
+        for m in q.markets:
+            mk = sc.markets[m]
+            rows.append([q.queue, m, mk.timezone, mk.aht_seconds, mk.bot_deflection, mk.concurrency,
+                         mk.patience_seconds if mk.patience_seconds else "-",
+                         int(np.count_nonzero(per_market[m])) * grid.interval_minutes / 60,
+                         round(float(per_market[m].sum()), 1) + 0.0])
+    out += ["", table(["queue", "market", "timezone", "aht_s", "bot", "conc", "patience_s", "hours_with_demand",
+                       "questions"], rows, "Markets by queue")]
+    langs = sorted({l for a in sc.agents.values() for l in a.languages} | {q.language for q in sc.queues})
+    rows = []
+    for site in sc.sites:
+        agents = [a for a in sc.agents.values() if a.site == site]
+        rows.append([site, len(agents), sum(1 for a in agents if len(a.languages) > 1)] +
+                    [sum(1 for a in agents if l in a.languages) for l in langs])
+    out += ["", table(["site", "agents", "multilingual"] + langs, rows, "Agents per site and language")]
+    st = compute_staffing(sc, grid)
+    rows, warnings = [], []
+    I = grid.interval_minutes / 60
+    for q in sc.queues:
+        need = float(st.required(q.queue).sum() * I)
+        speakers = [a for a in sc.agents.values() if q.language in a.languages]
+        only = sum(a.max_hours for a in speakers if len(a.languages) == 1)
+        shared = sum(a.max_hours for a in speakers if len(a.languages) > 1)
+        rows.append([q.queue, round(need, 1), len(speakers), round(only, 1), round(shared, 1),
+                     int(st.required(q.queue).max())])
+        if need > only + shared:
+            warnings.append(f"warning: {q.queue} needs about {need:,.0f} agent-hours but its speakers can work at most "
+                            f"{only + shared:,.0f}: expect a shortfall")
+        elif need > 0.85 * (only + shared):
+            warnings.append(f"warning: {q.queue} is tight: about {need:,.0f} agent-hours needed of at most "
+                            f"{only + shared:,.0f} its speakers can work")
+    out += ["", table(["queue", "required_agent_hours", "speakers", "max_hours_single", "max_hours_multilingual",
+                       "peak_agents"], rows, "Rough headcount against demand")]
+    lost = {m: v for m, v in outside.items() if v > 0}
+    if lost:
+        warnings += [f"note: {v:,.1f} questions of market {m} fall outside the planned week" for m, v in lost.items()]
+    return "\n".join(out + ([""] + warnings if warnings else []))
+
+
+def staffing_report(sc: Scenario, st: Staffing) -> str:
+    I = st.grid.interval_minutes / 60
+    rows = []
+    for q, g in st.frame.groupby("queue", sort=False):
+        peak = g.loc[g["required"].idxmax()]
+        rows.append([q, ",".join(st.loads[q].queue.markets), round(float(g["questions"].sum()), 1),
+                     round(float(g["arrivals"].sum()), 1), int(peak["required"]),
+                     peak["interval_start"].tz_convert(st.grid.timezone).strftime("%a %H:%M"),
+                     round(float(g["required"].sum() * I), 1)])
+    return table(["queue", "markets", "questions", "arrivals", "peak_required", "peak_at", "agent_hours"], rows,
+                 f"Staffing {st.grid.label} ({st.grid.timezone})")
+
+
+def plan_report(ev: Evaluation, info: RunInfo) -> str:
+    sc = ev.scenario
+    by_site = ev.cost_by_site()
+    site_rows = []
+    for site in sc.sites:
+        a = ev.agents[ev.agents["site"] == site]
+        site_rows.append([site, int((a["days"] > 0).sum()), int(len(a)), round(float(a["paid_hours"].sum()), 1),
+                          by_site[site]])
+    site_rows.append(["total", int((ev.agents["days"] > 0).sum()), len(ev.agents),
+                      round(float(ev.agents["paid_hours"].sum()), 1), ev.cost])
+    out = [table(["site", "agents_used", "agents", "paid_hours", "cost"], site_rows, f"Rota {ev.grid.label}")]
+    out += ["", _queue_table(ev)]
+    line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
+           f"{sc.policy.costs.shortfall_per_agent_hour:g}"
+    if info.command == "plan":
+        line += f"\nsolver {info.status}{' (interrupted)' if info.interrupted else ''}: objective {info.objective:,.2f}, " \
+                f"bound {info.bound:,.2f}, gap {info.gap:.2%}, {info.seconds:.1f} s"
+    out += ["", line]
+    if ev.breaks:
+        out += ["", f"{len(ev.breaks)} rule breaks (see the Breaks sheet)"]
+    return "\n".join(out)
+
+
+def _queue_table(ev: Evaluation) -> str:
+    short, met, asa = ev.shortfall_by_queue(), ev.targets_met_by_queue(), ev.asa_by_queue()
+    rows = []
+    for q, g in ev.coverage.groupby("queue", sort=False):
+        worst = g.loc[g["gap"].idxmin()]
+        rows.append([q, round(float(g["required"].sum() * ev.grid.interval_minutes / 60), 1),
+                     round(float(g["scheduled"].sum() * ev.grid.interval_minutes / 60), 1),
+                     round(short[q], 1), f"{met[q]:.0%}", round(asa[q], 1),
+                     (worst["interval_start"].tz_convert(ev.grid.timezone).strftime("%a %H:%M") if worst["gap"] < 0 else "-")])
+    return table(["queue", "required_h", "scheduled_h", "shortfall_h", "targets_met", "asa_s", "worst_gap_at"], rows,
+                 "Coverage by queue (agent-hours; targets met = share of intervals with questions)")
+
+
+def evaluate_report(ev: Evaluation) -> str:
+    out = [plan_report(ev, RunInfo(command="evaluate"))]
+    if ev.breaks:
+        counts = defaultdict(int)
+        for b in ev.breaks:
+            counts[b.rule] += 1
+        out += ["", table(["rule", "agent_id", "roster_row", "detail"],
+                          [[b.rule, b.agent_id, b.roster_row if b.roster_row is not None else "-", b.detail]
+                           for b in ev.breaks], f"Rule breaks ({len(ev.breaks)})")]
+    else:
+        out += ["", "no rule breaks"]
+    return "\n".join(out)

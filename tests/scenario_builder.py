@@ -1,0 +1,56 @@
+"""Small scenarios written as real CSV files, so tests go through the same loader as users."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+DEFAULT_POLICY = """
+[plan]
+timezone = "{tz}"
+interval_minutes = {interval}
+
+[targets]
+shrinkage = 0.0
+
+[costs]
+shortfall_per_agent_hour = {shortfall}
+
+[solver]
+time_limit_seconds = 20
+workers = 2
+seed = 1
+"""
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    header: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in header:
+                header.append(k)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def write_scenario(folder: Path, *, sites, agents, markets, shifts, forecast, leave=None,
+                   tz="Asia/Shanghai", interval=60, shortfall=100.0, policy_extra="") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "policy.toml").write_text(DEFAULT_POLICY.format(tz=tz, interval=interval, shortfall=shortfall) + policy_extra)
+    for name, rows in (("sites", sites), ("agents", agents), ("markets", markets), ("shifts", shifts),
+                       ("forecast", forecast), ("leave", leave)):
+        if rows is not None:
+            write_csv(folder / f"{name}.csv", rows)
+    return folder
+
+
+def agent(agent_id, site="hq", languages="en", cost=10, min_hours=0, max_hours=40, max_days=5, **kw) -> dict:
+    return {"agent_id": agent_id, "name": f"Agent {agent_id}", "site": site, "languages": languages,
+            "hourly_cost": cost, "min_hours": min_hours, "max_hours": max_hours, "max_days": max_days, **kw}
+
+
+def typical_forecast(market: str, hours: dict[str, float]) -> list[dict]:
+    """{'Mon 09:00': 30, ...} -> forecast rows."""
+    return [{"market": market, "start": k, "questions": v} for k, v in hours.items()]
