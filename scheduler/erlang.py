@@ -201,8 +201,8 @@ def _erlang_c_kpis(rate, aht, n, t1, t2) -> Kpis:
     if n == 0:
         return Kpis(0, 1.0, 0.0, 0.0, math.inf, 0.0, 0.0)
     if n <= load:
-        # Unstable: the queue grows without bound, nobody is answered in finite time
-        # on average; the servers are always busy.
+        # Unstable (lambda >= n mu): the queue grows without bound, so in steady state
+        # every arrival waits, the mean wait is infinite and the servers never idle.
         return Kpis(n, 1.0, 0.0, 0.0, math.inf, 0.0, min(load / n, 1.0))
     b = _erlang_b(load, n)
     c, sl1, sl2, asa = _erlang_c_values(load, aht, n, b, t1 / aht, t2 / aht)

@@ -28,7 +28,7 @@ from scheduler.pay import PayClock
 from scheduler.shifts import ShiftOption, all_options, contract_min_minutes
 from scheduler.staffing import Staffing
 
-UNITS = 1000  # objective units per currency unit (a tenth of a cent)
+UNITS = 6000  # objective units per currency unit: cent-valued rates give whole units per minute (100 * 60)
 
 
 def overlap(a: int, b: int, c: int, d: int) -> int:

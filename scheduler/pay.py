@@ -42,7 +42,7 @@ class PayClock:
         instants = pd.Timestamp(self.grid.start) + pd.to_timedelta(minutes, unit="min")
         local = instants.tz_convert(self.site.timezone)
         clock = np.asarray(local.hour * 60 + local.minute)
-        weekend = np.asarray(local.dayofweek >= 5)
+        weekend = np.asarray(local.day_of_week >= 5)
         mult = 1.0 + self.site.night_premium * in_night(clock, self.rules) + self.site.weekend_premium * weekend
         return np.concatenate([[0.0], np.cumsum(mult)])
 

@@ -1,0 +1,194 @@
+"""The rota model: hand-checkable optima, and a feasible/infeasible pair per rule."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from ortools.sat.python import cp_model
+
+from scenario_builder import agent, write_scenario
+from scheduler import model as M
+from scheduler.calendar import planning_grid
+from scheduler.inputs import load_scenario
+from scheduler.plan import make_plan
+from scheduler.staffing import compute_staffing
+
+WEEK = date(2026, 11, 30)  # a Monday
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hours(market, day, first, last, q=1.0):
+    """Forecast rows for local hours first..last-1 of one weekday (1 question/h needs exactly 1 agent)."""
+    return [{"market": market, "start": f"{day} {h:02d}:00", "questions": q} for h in range(first, last)]
+
+
+def one_site(tmp_path, agents, shifts, forecast, markets=None, night=0.0, weekend=0.0, **kw):
+    markets = markets or [{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}]
+    folder = write_scenario(tmp_path / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai",
+                                                    "night_premium": night, "weekend_premium": weekend}],
+                            agents=agents, markets=markets, shifts=shifts, forecast=forecast, **kw)
+    return load_scenario(folder)
+
+
+def test_night_shift_with_break_has_the_hand_computed_optimum(tmp_path):
+    # Need 1 agent Mon 22:00-Tue 06:00; one agent, one 9-h template with a 1-h break: the break costs 1 h of
+    # shortfall wherever it goes. Paid 8 h: 7 night hours at 10 * 1.5 and 06:00-07:00 at 10 -> 115.
+    sc = one_site(tmp_path, [agent("A1", cost=10)],
+                  [{"shift": "N", "site": "hq", "start": "22:00", "hours": 9, "break_minutes": 60, "days": "Mon"}],
+                  hours("CN", "Mon", 22, 24) + hours("CN", "Tue", 0, 6), night=0.5, shortfall=1000)
+    p = make_plan(sc, WEEK, time_limit=20)
+    ev = p.evaluation
+    assert p.result.status == "OPTIMAL"
+    assert ev.cost == pytest.approx(115.0)
+    assert ev.shortfall_hours == pytest.approx(1.0)
+    assert p.result.objective == pytest.approx(115.0 + 1000.0)
+    [shift] = ev.shifts
+    assert shift.brk is not None and 1 * 60 <= shift.brk[0] - shift.start <= 7 * 60 - 60
+    assert ev.breaks == []
+
+
+def test_bilingual_agent_is_never_counted_in_two_queues(tmp_path):
+    markets = [{"market": "FR", "timezone": "Asia/Shanghai", "language": "fr", "aht_seconds": 180},
+               {"market": "US", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}]
+    sc = one_site(tmp_path, [agent("A1", languages="fr;en")],
+                  [{"shift": "D", "site": "hq", "start": "09:00", "hours": 8, "days": "Mon"}],
+                  hours("FR", "Mon", 9, 17) + hours("US", "Mon", 9, 17), markets=markets)
+    ev = make_plan(sc, WEEK, time_limit=20).evaluation
+    assert ev.shortfall_hours == pytest.approx(8.0)
+    assert ev.coverage["scheduled"].sum() == pytest.approx(8.0)  # 8 agent-hours in total, not 16
+    per_interval = ev.coverage.groupby("interval")["scheduled"].sum()
+    assert per_interval.max() == pytest.approx(1.0)
+
+
+def test_too_few_agents_returns_a_plan_and_its_shortfall(tmp_path):
+    sc = one_site(tmp_path, [agent("A1")], [{"shift": "D", "site": "hq", "start": "09:00", "hours": 8}],
+                  hours("CN", "Tue", 9, 17, q=10))  # 10/h needs 2 agents
+    p = make_plan(sc, WEEK, time_limit=20)
+    ev = p.evaluation
+    req = ev.coverage["required"].sum()
+    assert req == 16
+    assert ev.shortfall_hours == pytest.approx(8.0)
+    assert len(ev.shifts) == 1 and ev.shifts[0].row.date == date(2026, 12, 1)
+    short = ev.coverage[ev.coverage["shortfall_hours"] > 0]
+    assert list(short["interval"]) == list(range(24 + 9, 24 + 17))
+
+
+def test_overnight_shift_across_the_week_end(tmp_path):
+    # Sunday 22:00 + 9 h runs into next week: paid in full, counted only inside this week's grid.
+    sc = one_site(tmp_path, [agent("A1", cost=20)],
+                  [{"shift": "N", "site": "hq", "start": "22:00", "hours": 9, "days": "Sun"}],
+                  hours("CN", "Sun", 22, 24), shortfall=1000)
+    ev = make_plan(sc, WEEK, time_limit=20).evaluation
+    [shift] = ev.shifts
+    assert shift.row.date == date(2026, 12, 6) and shift.end > ev.grid.minutes
+    assert ev.cost == pytest.approx(9 * 20)
+    assert ev.coverage["scheduled"].sum() == pytest.approx(2.0)
+    assert ev.shortfall_hours == 0
+
+
+def test_dst_week_paris_overnight_shift_is_nine_real_hours(tmp_path):
+    # Europe/Paris planning week of 2026-10-19 holds the change of Sun 10-25 (03:00 CEST -> 02:00 CET).
+    folder = write_scenario(
+        tmp_path / "dst", tz="Europe/Paris",
+        sites=[{"site": "paris", "timezone": "Europe/Paris", "night_premium": 0.25}],
+        agents=[agent("P1", site="paris", languages="fr", cost=24)],
+        markets=[{"market": "FR", "timezone": "Europe/Paris", "language": "fr", "aht_seconds": 180}],
+        shifts=[{"shift": "N", "site": "paris", "start": "22:00", "hours": 9, "days": "Sat"}],
+        forecast=[{"market": "FR", "start": f"2026-10-24 {h:02d}:00", "questions": 1} for h in (22, 23)]
+        + [{"market": "FR", "start": f"2026-10-25 {h:02d}:00", "questions": 1} for h in range(0, 6)],
+        shortfall=1000)
+    sc = load_scenario(folder)
+    ev = make_plan(sc, date(2026, 10, 19), time_limit=20).evaluation
+    assert ev.grid.size == 169
+    [shift] = ev.shifts
+    assert (shift.row.start, shift.row.end) == (22 * 60, 6 * 60)  # 22:00 CEST + 9 h = 06:00 CET
+    assert shift.end - shift.start == 9 * 60
+    # Night 22:00-06:00 local is 9 real hours this night: all 9 paid hours at the premium.
+    assert ev.cost == pytest.approx(9 * 24 * 1.25)
+    assert ev.shortfall_hours == 0 and ev.breaks == []
+
+
+# ------------------------------------------------------------ one rule at a time
+
+def rule_status(sc, rules, fixed: list[tuple[str, str, int]]) -> int:
+    """Build only `rules`, fix the shifts (agent, 'YYYY-MM-DD', local start minutes) to 1 and solve."""
+    grid = planning_grid(sc, WEEK)
+    m = M.RotaModel(sc, grid, compute_staffing(sc, grid))
+    for rule in rules:
+        rule(m)
+    for a, day, clock in fixed:
+        js = [j for j, o in enumerate(m.options[a]) if str(o.day) == day and o.clock == clock]
+        assert js, (a, day, clock)
+        m.model.Add(m.works(a, js[0]) == 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10
+    return solver.Solve(m.model)
+
+
+TEMPLATES = [{"shift": "E", "site": "hq", "start": "07:00-09:00/60", "hours": 8},
+             {"shift": "L", "site": "hq", "start": "14:00", "hours": 8}]
+
+
+@pytest.fixture
+def rules_scenario(tmp_path):
+    return one_site(tmp_path, [agent("A1", max_days=7, max_hours=80, min_hours=0)], TEMPLATES,
+                    hours("CN", "Mon", 9, 10), policy_extra="\n[rules]\nmin_rest_hours = 11\nmax_consecutive_days = 6\n")
+
+
+@pytest.mark.parametrize("fixed, status", [
+    ([("A1", "2026-11-30", 14 * 60), ("A1", "2026-12-01", 9 * 60)], cp_model.OPTIMAL),  # 22:00 -> 09:00: 11 h
+    ([("A1", "2026-11-30", 14 * 60), ("A1", "2026-12-01", 8 * 60)], cp_model.INFEASIBLE),  # 10 h
+])
+def test_min_rest(rules_scenario, fixed, status):
+    assert rule_status(rules_scenario, [M.min_rest], fixed) == status
+
+
+@pytest.mark.parametrize("fixed, status", [
+    ([("A1", "2026-11-30", 7 * 60)], cp_model.OPTIMAL),
+    ([("A1", "2026-11-30", 7 * 60), ("A1", "2026-11-30", 14 * 60)], cp_model.INFEASIBLE),
+])
+def test_one_shift_per_day(rules_scenario, fixed, status):
+    assert rule_status(rules_scenario, [M.one_shift_per_day], fixed) == status
+
+
+@pytest.mark.parametrize("n, status", [(6, cp_model.OPTIMAL), (7, cp_model.INFEASIBLE)])
+def test_max_consecutive_days(rules_scenario, n, status):
+    fixed = [("A1", f"2026-{11 if d == 0 else 12}-{30 if d == 0 else d:02d}", 7 * 60) for d in range(n)]
+    assert rule_status(rules_scenario, [M.max_consecutive_days], fixed) == status
+
+
+@pytest.mark.parametrize("max_days, status", [(5, cp_model.OPTIMAL), (4, cp_model.INFEASIBLE)])
+def test_max_days(tmp_path, max_days, status):
+    sc = one_site(tmp_path, [agent("A1", max_days=max_days, max_hours=80)], TEMPLATES, hours("CN", "Mon", 9, 10))
+    fixed = [("A1", f"2026-12-{d:02d}", 7 * 60) for d in range(1, 6)]
+    assert rule_status(sc, [M.max_days], fixed) == status
+
+
+@pytest.mark.parametrize("max_hours, min_hours, shifts, status", [
+    (16, 0, 2, cp_model.OPTIMAL), (15, 0, 2, cp_model.INFEASIBLE),
+    (40, 24, 3, cp_model.OPTIMAL), (40, 25, 3, cp_model.OPTIMAL),  # free to add a 4th shift
+])
+def test_weekly_hours(tmp_path, max_hours, min_hours, shifts, status):
+    sc = one_site(tmp_path, [agent("A1", max_days=7, max_hours=max_hours, min_hours=min_hours)], TEMPLATES,
+                  hours("CN", "Mon", 9, 10))
+    fixed = [("A1", f"2026-12-{d:02d}", 7 * 60) for d in range(1, 1 + shifts)]
+    assert rule_status(sc, [M.weekly_hours], fixed) == status
+
+
+def test_min_hours_unreachable_is_infeasible_not_a_silent_pass(tmp_path):
+    sc = one_site(tmp_path, [agent("A1", max_days=1, max_hours=40, min_hours=9)], TEMPLATES, hours("CN", "Mon", 9, 10))
+    assert rule_status(sc, [M.weekly_hours, M.max_days], []) == cp_model.INFEASIBLE
+
+
+def test_leave_window_and_template_days_remove_options(tmp_path):
+    sc = one_site(tmp_path, [agent("A1", earliest_start="08:00", latest_end="23:00")],
+                  TEMPLATES + [{"shift": "W", "site": "hq", "start": "10:00", "hours": 6, "days": "Sat-Sun"}],
+                  hours("CN", "Mon", 9, 10), leave=[{"agent_id": "A1", "start": "Tue", "end": "Wed", "reason": "x"}])
+    grid = planning_grid(sc, WEEK)
+    m = M.RotaModel(sc, grid, compute_staffing(sc, grid))
+    opts = m.options["A1"]
+    assert all(o.clock >= 8 * 60 for o in opts)  # 07:00 is before the window
+    assert not any(o.day in (date(2026, 12, 1), date(2026, 12, 2)) for o in opts)  # leave
+    assert {o.day.weekday() for o in opts if o.template == "W"} == {5, 6}
+    # 14:00 + 8 h ends 22:00 (inside 23:00); 10:00 + 6 h fine.
+    assert {o.template for o in opts} == {"E", "L", "W"}
