@@ -149,9 +149,11 @@ def _progress_printer():
     def report(seconds: float, objective: float, bound: float) -> None:
         better = objective < last["obj"] * (1 - 0.002)
         if better or seconds - last["t"] > 5:
-            gap = (objective - bound) / objective if objective else 0.0
-            click.echo(f"  {seconds:7.1f} s   cost+shortfall {objective:12,.2f}   bound {bound:12,.2f}   gap {gap:6.2%}",
-                       err=True)
+            if math.isnan(bound):
+                tail = "(first pass, breaks at mid-shift)"
+            else:
+                tail = f"bound {bound:12,.2f}   gap {(objective - bound) / objective if objective else 0.0:6.2%}"
+            click.echo(f"  {seconds:7.1f} s   cost+shortfall {objective:12,.2f}   {tail}", err=True)
             last["t"], last["obj"] = seconds, objective
     return report
 

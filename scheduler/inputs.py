@@ -650,7 +650,8 @@ def _row_minutes(rows: list[ForecastRow], markets, policy: Policy) -> dict[str, 
 
     Given by `forecast_interval_minutes`, or else the greatest common divisor of
     the row spacing and 60 minutes: an hourly forecast stays hourly on a
-    15-minute grid, a sparse one (only evening rows) stays hourly too.
+    15-minute grid, a sparse one (only evening rows) stays hourly too; a
+    market with a single row takes the planning interval.
     """
     if policy.plan.forecast_interval_minutes:
         return {m: policy.plan.forecast_interval_minutes for m in markets}
@@ -660,9 +661,9 @@ def _row_minutes(rows: list[ForecastRow], markets, policy: Policy) -> dict[str, 
         starts.setdefault(r.market, []).append(key)
     out = {}
     for market in markets:
-        g = 60
         s = sorted(set(starts.get(market, [])))
+        g = 0
         for a, b in zip(s, s[1:]):
             g = math.gcd(g, b - a)
-        out[market] = max(g, 1)
+        out[market] = math.gcd(g, 60) if g else policy.plan.interval_minutes
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
@@ -56,14 +56,15 @@ def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
 class Coverage:
     """Result of `add_coverage`: the variables a solution is read back from."""
 
-    serve: dict[tuple[str, int], list[tuple[str, object]]]  # (agent, interval) -> [(queue, literal or True)]
+    serve: dict[tuple[str, int], list[tuple[str, object]]]  # (agent or pool, interval) -> [(queue, literal, minutes var or True)]
     shortfall: dict[tuple[str, int], cp_model.IntVar]
+    need: dict[tuple[str, int], int]  # required minutes where there is a shortfall variable
     term: object
 
 
 def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
                  eligible: Callable[[str, int], tuple[str, ...]], required_minutes: dict[str, np.ndarray],
-                 interval: int, price_per_minute: int) -> Coverage:
+                 interval: int, price_per_minute: int, split: bool = False) -> Coverage:
     """Language assignment and shortfall: the rule shared by `plan` and `evaluate`.
 
     A multilingual agent serves one queue per interval, never two (a literal
@@ -83,6 +84,14 @@ def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
                 cover.setdefault((here[0], i), []).append(w)
                 serve[(agent, i)] = [(here[0], True)]
                 continue
+            if split:
+                # A pool of agents: its minutes flow to any of its queues, in total no more than worked.
+                flows = [model.NewIntVar(0, 10**7, f"minutes(pool={agent}, i={i}, queue={q})") for q in here]
+                model.Add(sum(flows) <= w)
+                for q, f in zip(here, flows):
+                    cover.setdefault((q, i), []).append(f)
+                serve[(agent, i)] = list(zip(here, flows))
+                continue
             literals = []
             for q in here:
                 y = model.NewBoolVar(f"serves(agent={agent}, i={i}, queue={q})")
@@ -95,7 +104,7 @@ def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
             # Redundant but tightens the LP: a half-present agent cannot count fully in two queues.
             model.Add(sum(cover[(q, i)][-1] for q in here) <= w)
             serve[(agent, i)] = literals
-    shortfall, terms = {}, []
+    shortfall, terms, needs = {}, [], {}
     for q, req in required_minutes.items():
         for i in np.flatnonzero(req > 0):
             i = int(i)
@@ -103,8 +112,9 @@ def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
             s = model.NewIntVar(0, need, f"shortfall(queue={q}, i={i})")
             model.Add(s + sum(cover.get((q, i), [])) >= need)
             shortfall[(q, i)] = s
+            needs[(q, i)] = need
             terms.append(s)
-    return Coverage(serve, shortfall, price_per_minute * sum(terms) if terms else 0)
+    return Coverage(serve, shortfall, needs, price_per_minute * sum(terms) if terms else 0)
 
 
 class RotaModel:
@@ -232,12 +242,27 @@ def wage_cost(m: RotaModel):
 
 
 def coverage_shortfall(m: RotaModel):
-    """Each interval's requirement per queue; every agent-minute below it costs shortfall_per_agent_hour / 60."""
+    """Each interval's requirement per queue; every agent-minute below it costs shortfall_per_agent_hour / 60.
+
+    Agents who can serve the same set of queues are pooled per interval
+    (`profile_flow`): the minutes they work are split over those queues as a
+    flow, which prices coverage with a tight linear relaxation instead of one
+    literal per agent, queue and interval. The flow is what one-queue-per-interval
+    agents can deliver whenever their minutes come in whole intervals; the
+    evaluator then picks each agent's single queue per interval exactly.
+    """
     I = m.grid.interval_minutes
-    required = {q: m.staffing.required(q) * I for q in m.staffing.loads}
+    required = {q: np.round(m.staffing.required(q) * I).astype(int) for q in m.staffing.loads}
     price = int(round(m.scenario.policy.costs.shortfall_per_agent_hour / 60 * UNITS))
     eligible = eligible_queues(m.scenario)
-    m.coverage = add_coverage(m.model, m.worked_minutes(), lambda a, i: eligible[a], required, I, price)
+    worked = m.worked_minutes()
+    pooled: dict[tuple[str, ...], dict[int, list]] = {}
+    for a, per in worked.items():
+        for i, w in per.items():
+            pooled.setdefault(eligible[a], {}).setdefault(i, []).append(w)
+    profiles = {"+".join(p): {i: sum(ws) for i, ws in per.items()} for p, per in pooled.items()}
+    queues_of = {"+".join(p): p for p in pooled}
+    m.coverage = add_coverage(m.model, profiles, lambda p, i: queues_of[p], required, I, price, split=True)
     return m.coverage.term
 
 
@@ -271,62 +296,113 @@ class SolveResult:
     gap: float
     seconds: float
     interrupted: bool = False
-    assignment: dict[tuple[str, int], str] = field(default_factory=dict)  # (agent, interval) -> queue served
     progress: list[tuple[float, float, float]] = field(default_factory=list)  # (seconds, objective, bound)
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each better plan: seconds since the start, objective, and the proven bound (NaN while the
+    first phase runs, whose bound holds only for pinned breaks)."""
+
     def __init__(self, report: Callable[[float, float, float], None] | None):
         super().__init__()
         self.report = report
         self.start = time.monotonic()
+        self.bound_valid = False
         self.events: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        event = (time.monotonic() - self.start, self.ObjectiveValue() / UNITS, self.BestObjectiveBound() / UNITS)
+        bound = self.BestObjectiveBound() / UNITS if self.bound_valid else math.nan
+        event = (time.monotonic() - self.start, self.ObjectiveValue() / UNITS, bound)
         self.events.append(event)
         if self.report:
             self.report(*event)
 
 
-def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
-          report: Callable[[float, float, float], None] | None = None, stop: Callable[[], bool] | None = None) -> SolveResult:
-    settings = m.scenario.policy.solver
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit if time_limit is not None else settings.time_limit_seconds)
-    solver.parameters.num_workers = int(workers or settings.workers)
-    solver.parameters.random_seed = int(seed if seed is not None else settings.seed)
+PHASE_ONE = 0.4  # share of the time limit for the first pass (breaks at mid-shift)
+
+
+def _params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
+    solver.parameters.max_time_in_seconds = max(float(seconds), 0.1)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
     solver.parameters.relative_gap_limit = 1e-4
+
+
+def mid_break_options(options: dict[str, list[ShiftOption]]) -> dict[str, list[ShiftOption]]:
+    """The same shifts with each break fixed at its middle position."""
+    return {a: [replace(o, break_offsets=o.break_offsets[len(o.break_offsets) // 2:][:1]) for o in opts]
+            for a, opts in options.items()}
+
+
+def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
+          report: Callable[[float, float, float], None] | None = None) -> SolveResult:
+    """Solve in two phases: shifts first with breaks at mid-shift, then everything from that start.
+
+    Free break positions make the relaxation weak (a fractional break costs a
+    sliver of every hour), and CP-SAT then wanders; with breaks pinned the
+    shift choice converges fast. Its solution is feasible for the full model
+    and seeds it (a complete hint, matched by variable name), which then
+    staggers the breaks. Bound and gap are the full model's own.
+    """
+    settings = m.scenario.policy.solver
+    limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
+    workers = int(workers or settings.workers)
+    seed = int(seed if seed is not None else settings.seed)
     progress = _Progress(report)
+    from scheduler.greedy import hint_values
+    start = hint_values(m, seconds=min(0.15 * limit, 10.0))
+    if m.breaks and limit >= 2:
+        first = RotaModel(m.scenario, m.grid, m.staffing, mid_break_options(m.options))
+        first.model.Minimize(sum(rule(first) for rule in RULES))
+        _hint(first.model, start)
+        solver = cp_model.CpSolver()
+        _params(solver, PHASE_ONE * limit, workers, seed)
+        status = solver.Solve(first.model, progress)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            start = {v.name: solver.ResponseProto().solution[i] for i, v in enumerate(first.model.Proto().variables) if v.name}
+    _hint(m.model, start)
+    solver = cp_model.CpSolver()
+    _params(solver, limit - (time.monotonic() - progress.start), workers, seed)
+    progress.bound_valid = True
     status = solver.Solve(m.model, progress)
+    seconds = time.monotonic() - progress.start
     name = solver.StatusName(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return SolveResult([], name, math.nan, math.nan, math.nan, solver.WallTime(), progress=progress.events)
+        return SolveResult([], name, math.nan, math.nan, math.nan, seconds, progress=progress.events)
     objective, bound = solver.ObjectiveValue() / UNITS, solver.BestObjectiveBound() / UNITS
     gap = 0.0 if status == cp_model.OPTIMAL else (objective - bound) / max(abs(objective), 1e-9)
-    shifts, assignment = extract(m, solver)
-    return SolveResult(shifts, name, objective, bound, max(gap, 0.0), solver.WallTime(),
-                       assignment=assignment, progress=progress.events)
+    return SolveResult(extract(m, solver), name, objective, bound, max(gap, 0.0), seconds, progress=progress.events)
 
 
-def extract(m: RotaModel, solver: cp_model.CpSolver) -> tuple[list[PlannedShift], dict[tuple[str, int], str]]:
-    """Chosen shifts with their break, and the queue each agent serves per interval."""
+def _hint(target: cp_model.CpModel, by_name: dict[str, int]) -> None:
+    """Hint every variable of `target` named in `by_name`; break positions not named are 0."""
+    target.clear_hints()
+    for i, v in enumerate(target.Proto().variables):
+        if v.name in by_name or v.name.startswith("break("):
+            target.add_hint(target.get_int_var_from_proto_index(i), int(by_name.get(v.name, 0)))
+
+
+def extract(m: RotaModel, solver: cp_model.CpSolver) -> list[PlannedShift]:
+    """Chosen shifts with their break and the queues the agent's pool served during them.
+
+    Which single queue each agent serves per interval is decided by the
+    evaluator (`validate.assign_queues`) among these.
+    """
     I, n = m.grid.interval_minutes, m.grid.size
     eligible = eligible_queues(m.scenario)
-    out, assignment = [], {}
+    out = []
     for (a, j), x in m.x.items():
         if not solver.BooleanValue(x):
             continue
         o = m.options[a][j]
         offset = next((k for k, b in m.breaks.get((a, j), []) if solver.BooleanValue(b)), None)
         served: list[str] = []
+        pool = "+".join(eligible[a])
         for i, _ in interval_overlaps(o.start, o.end, I, n):
-            for q, lit in m.coverage.serve.get((a, i), []):
-                if lit is True or solver.BooleanValue(lit):
-                    assignment[(a, i)] = q
-                    if q not in served:
-                        served.append(q)
+            for q, var in m.coverage.serve.get((pool, i), []):
+                if (var is True or solver.Value(var) > 0) and q not in served:
+                    served.append(q)
         if not served:
             served = list(eligible[a][:1])
         out.append(PlannedShift(o, offset, tuple(sorted(served, key=eligible[a].index))))
-    return sorted(out, key=lambda s: (s.option.agent_id, s.option.start)), assignment
+    return sorted(out, key=lambda s: (s.option.agent_id, s.option.start))

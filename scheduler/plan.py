@@ -44,7 +44,7 @@ def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | 
     m = rota_model.build(scenario, grid, staffing)
     result = rota_model.solve(m, time_limit, workers, seed, progress)
     rows = [row_from_plan(scenario, grid, s) for s in result.shifts]
-    ev = evaluate(scenario, grid, staffing, rows, hint=result.assignment)
+    ev = evaluate(scenario, grid, staffing, rows)
     return Plan(scenario, grid, staffing, result, ev)
 
 

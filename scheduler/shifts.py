@@ -16,6 +16,7 @@ from scheduler.calendar import Grid, leave_spans, localize
 from scheduler.domain import Agent, Scenario, ShiftTemplate
 
 EDGE_MINUTES = 60  # no break in the first or last hour of a shift
+BREAK_SPREAD_MINUTES = 60  # the optimiser staggers breaks within an hour either side of mid-shift
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,15 @@ class ShiftOption:
 
 
 def break_offsets(length: int, break_minutes: int, step: int) -> tuple[int, ...]:
-    """Where a break may start: not in the first or last hour, on a `step` raster."""
+    """Where the optimiser may start a break: on a `step` raster, never in the first or last hour,
+    and within BREAK_SPREAD_MINUTES of mid-shift (a break at the second hour of a nine-hour
+    night is legal, and a hand-edited roster may have it, but no planner would choose it)."""
     if break_minutes <= 0:
         return ()
     last = length - EDGE_MINUTES - break_minutes
-    return tuple(range(EDGE_MINUTES, last + 1, step))
+    legal = range(EDGE_MINUTES, last + 1, step)
+    middle = min(legal, key=lambda k: (abs(2 * k + break_minutes - length), k))
+    return tuple(k for k in legal if abs(k - middle) <= BREAK_SPREAD_MINUTES)
 
 
 def break_step(grid: Grid) -> int:

@@ -4,7 +4,12 @@ Questions after the FAQ bot are the arrivals of a queue; the handle time
 mixes general and complex chats; an agent with concurrency c is c chat
 servers (the spec's model). The smallest number of servers meeting every
 target at once comes from `erlang` (Erlang C, or Erlang A when patience is
-known), is rounded up to whole agents, then grossed up for shrinkage.
+known) and is rounded up to whole agents on the floor; the requirement to
+schedule is that divided by (1 - shrinkage), kept fractional: shrinkage is an
+expected share of scheduled time lost, and rounding it up per interval would
+turn every one-agent hour into two (with 10 % shrinkage, ceil(1 / 0.9) = 2).
+The rota counts coverage in agent-minutes, so a fractional requirement is
+met exactly by time, not by rounding.
 Pooled queues (markets sharing a language) hold the strictest target of the
 markets with questions in that interval.
 """
@@ -25,7 +30,6 @@ from scheduler.domain import Queue, Scenario
 _STRICT_MIN = ("first_response_seconds", "answer_within_seconds", "complex_answer_within_seconds",
                "max_abandon_rate", "max_occupancy")
 _STRICT_MAX = ("service_level", "shrinkage")
-EPS = 1e-9
 
 
 @dataclass
@@ -85,7 +89,7 @@ def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], d
 
 
 def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    """Agents needed before and after shrinkage, per interval."""
+    """Agents needed on the floor (whole) and to schedule (after shrinkage, to 1/100 agent)."""
     t = load.targets
     servers = erlang.required_servers_batch(
         load.arrivals / interval_seconds, load.handle_seconds, load.patience_seconds,
@@ -93,19 +97,20 @@ def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarra
         t["complex_answer_within_seconds"], t["max_abandon_rate"], t["max_occupancy"],
     )
     agents = -(-servers // load.concurrency)
-    gross = np.ceil(agents / (1 - t["shrinkage"]) - EPS).astype(int)
-    return agents.astype(int), np.maximum(gross, agents)
+    gross = np.ceil(agents / (1 - t["shrinkage"]) * 100 - 1e-6) / 100
+    return agents.astype(int), gross
 
 
 def achieved(load: QueueLoad, interval_seconds: float, scheduled: np.ndarray) -> pd.DataFrame:
     """KPIs the queue gets from `scheduled` agents (fractional: breaks, partial intervals).
 
-    Scheduled agents lose the shrinkage share first, so a plan that meets the
-    requirement exactly meets every target, and one below it is shown honestly.
+    Scheduled agents lose the shrinkage share first and count as the nearest
+    whole number of chat servers, so a plan that meets the requirement meets
+    every target, and one well below it is shown honestly.
     """
     rows = []
     for i, n in enumerate(scheduled):
-        servers = math.floor(n * (1 - load.targets["shrinkage"][i]) * load.concurrency + EPS)
+        servers = math.floor(n * (1 - load.targets["shrinkage"][i]) * load.concurrency + 0.5)
         patience = load.patience_seconds[i]
         k = erlang.kpis(load.arrivals[i] / interval_seconds, load.handle_seconds[i], servers,
                         None if np.isnan(patience) else float(patience),
@@ -159,7 +164,7 @@ def staffing_table(staffing: Staffing) -> pd.DataFrame:
         "interval_start": [pd.Timestamp(t).tz_convert(tz).isoformat() for t in f["interval_start"]],
         "questions": f["questions"].round(2),
         "arrivals": f["arrivals"].round(2),
-        "required": f["required"].astype(int),
+        "required": f["required"].round(2),
         "asa_seconds": f["asa_seconds"].round(1),
         "service_level": f["service_level"].round(4),
         "abandon_rate": f["abandon_rate"].round(4),

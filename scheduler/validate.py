@@ -306,10 +306,16 @@ CHECKS = [check_week, check_template, check_break_placement, check_language, che
 # ------------------------------------------------------------------ coverage
 
 def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Shift],
-                  time_limit: float = 30.0, hint: dict[tuple[str, int], str] | None = None):
-    """Best queue per agent and interval among each row's queues; returns minutes per (agent, interval, queue)."""
+                  time_limit: float = 10.0) -> tuple[dict[tuple[str, int, str], int], str]:
+    """Each agent's single queue per interval, among the queues of the row, to cover most of the requirement.
+
+    Intervals are independent, so each is its own small exact problem (the
+    model's `add_coverage` rule with the minutes fixed); an interval where no
+    agent has a choice is read off directly. Returns worked minutes per
+    (agent, interval, queue) and the worst solver status met.
+    """
     I, n = grid.interval_minutes, grid.size
-    worked: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    worked: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     allowed: dict[tuple[str, int], tuple[str, ...]] = {}
     speaks = eligible_queues(scenario)
     for s in shifts:
@@ -317,43 +323,56 @@ def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: li
         queues = tuple(q for q in speaks[a] if q in s.row.queues)
         for st, e in s.worked_spans():
             for i, mins in interval_overlaps(st, e, I, n):
-                worked[a][i] += mins
+                worked[i][a] += mins
                 allowed[(a, i)] = queues
-    required = {q: staffing.required(q) * I for q in staffing.loads}
-    model = cp_model.CpModel()
-    worked = {a: dict(per) for a, per in worked.items()}
-    cov = add_coverage(model, worked, lambda a, i: allowed[(a, i)], required, I, 1)
-    model.Minimize(cov.term)
-    if hint:
-        for (a, i), lits in cov.serve.items():
-            for q, lit in lits:
-                if lit is not True:
-                    model.AddHint(lit, hint.get((a, i)) == q)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = scenario.policy.solver.workers
-    solver.parameters.random_seed = scenario.policy.solver.seed
-    status = solver.Solve(model)
+    required = {q: np.round(staffing.required(q) * I).astype(int) for q in staffing.loads}
     minutes: dict[tuple[str, int, str], int] = {}
-    for (a, i), w in ((k, v) for a_, per in worked.items() for k, v in (((a_, i), w) for i, w in per.items())):
-        lits = cov.serve.get((a, i), [])
-        chosen = [q for q, lit in lits if lit is True or (status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.BooleanValue(lit))]
-        if not chosen and allowed[(a, i)]:
-            # Nothing needed from this agent here: count them toward their first queue with demand, else their first.
-            demand = [q for q in allowed[(a, i)] if required[q][i] > 0]
-            chosen = (demand or list(allowed[(a, i)]))[:1]
-        if chosen:
-            minutes[(a, i, chosen[0])] = w
-    return minutes, solver.StatusName(status)
+    status = "OPTIMAL"
+    for i, per in sorted(worked.items()):
+        demand = {q: int(required[q][i]) for q in required}
+        choice: dict[str, str] = {}
+        if any(sum(1 for q in allowed[(a, i)] if demand[q] > 0) > 1 for a in per):
+            choice, st = _assign_interval(per, {a: allowed[(a, i)] for a in per}, demand, I, time_limit / max(len(worked), 1),
+                                          scenario.policy.solver.seed)
+            status = st if st != "OPTIMAL" else status
+        for a, w in per.items():
+            q = choice.get(a)
+            if q is None:
+                # No choice to make, or nothing needed from this agent: their first queue with demand, else their first.
+                options = [q for q in allowed[(a, i)] if demand[q] > 0] or list(allowed[(a, i)])
+                q = options[0] if options else None
+            if q is not None and w > 0:
+                minutes[(a, i, q)] = w
+    return minutes, status
 
 
-def evaluate(scenario: Scenario, grid: Grid, staffing: Staffing, rows: list[RosterRow],
-             hint: dict[tuple[str, int], str] | None = None, time_limit: float = 30.0) -> Evaluation:
+def _assign_interval(worked: dict[str, int], allowed: dict[str, tuple[str, ...]], demand: dict[str, int],
+                     interval: int, seconds: float, seed: int) -> tuple[dict[str, str], str]:
+    model = cp_model.CpModel()
+    cov = add_coverage(model, {a: {0: w} for a, w in worked.items()}, lambda a, i: allowed[a],
+                       {q: np.array([d]) for q, d in demand.items()}, interval, 1)
+    model.Minimize(cov.term)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {}, solver.StatusName(status)
+    choice = {}
+    for (a, _), lits in cov.serve.items():
+        for q, lit in lits:
+            if lit is True or solver.BooleanValue(lit):
+                choice[a] = q
+    return choice, solver.StatusName(status)
+
+
+def evaluate(scenario: Scenario, grid: Grid, staffing: Staffing, rows: list[RosterRow]) -> Evaluation:
     placed = place(scenario, grid, rows)
     ctx = (scenario, grid, placed)
     breaks = [b for check in CHECKS for b in check(ctx)]
     inside = [s for s in placed if 0 <= s.start < grid.minutes]
-    minutes, status = assign_queues(scenario, grid, staffing, inside, time_limit, hint)
+    minutes, status = assign_queues(scenario, grid, staffing, inside)
     coverage = _coverage_frame(scenario, grid, staffing, minutes)
     return Evaluation(scenario, grid, staffing, inside, breaks, coverage,
                       _markets_frame(scenario, grid, staffing, coverage), _agents_frame(scenario, grid, inside),

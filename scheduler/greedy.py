@@ -1,0 +1,196 @@
+"""A quick constructive rota with local search: the starting point CP-SAT improves on.
+
+CP-SAT alone finds good rotas of this shape slowly and unevenly (the same
+60-agent week varied by 20 % across seeds after 12 s on 2 cores). A
+problem-specific start removes most of that. Agents are taken scarcest first
+(fewest queues with demand, then cheapest) and each adds, one at a time, the
+shift worth most against what is still uncovered, within every rule the
+model enforces, until shifts stop paying for themselves (below the contract
+minimum, always). Then rounds of ruin-and-recreate: each agent's week is
+taken out and rebuilt against what the others now leave uncovered, kept
+when it is better. Breaks sit at mid-shift. The result is a complete
+assignment of the model's named variables, so it seeds any model built from
+the same options.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scheduler.model import RotaModel, eligible_queues, interval_overlaps
+from scheduler.pay import PayClock
+from scheduler.shifts import ShiftOption, contract_min_minutes
+
+
+class GreedyRota:
+    def __init__(self, m: RotaModel):
+        self.m = m
+        sc, grid = m.scenario, m.grid
+        self.I, self.n = grid.interval_minutes, grid.size
+        self.residual = {q: np.round(m.staffing.required(q) * self.I).astype(float) for q in m.staffing.loads}
+        self.price = sc.policy.costs.shortfall_per_agent_hour / 60
+        self.rest = sc.policy.rules.min_rest_hours * 60
+        self.k_consec = sc.policy.rules.max_consecutive_days
+        self.eligible = eligible_queues(sc)
+        pay = {s: PayClock(site, grid, sc.policy.rules) for s, site in sc.sites.items()}
+        self.cost: dict[str, list[float]] = {}
+        self.work: dict[str, list[list[tuple[int, int]]]] = {}
+        for a, opts in m.options.items():
+            agent = sc.agents[a]
+            clock = pay[agent.site]
+            self.cost[a] = [clock.cost(agent.hourly_cost, o.start, o.end) - (
+                clock.cost(agent.hourly_cost, o.start + self.mid(o), o.start + self.mid(o) + o.break_minutes)
+                if self.mid(o) is not None else 0) for o in opts]
+            self.work[a] = [self._worked(o) for o in opts]
+        self.picked: dict[str, list[int]] = {a: [] for a in m.options}
+        self.served: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # minutes worked
+        self._used: dict[str, list[tuple[int, str, float]]] = {}  # minutes that met the requirement
+
+    @staticmethod
+    def mid(o: ShiftOption) -> int | None:
+        return o.break_offsets[len(o.break_offsets) // 2] if o.break_offsets else None
+
+    def _worked(self, o: ShiftOption) -> list[tuple[int, int]]:
+        k = self.mid(o)
+        spans = [(o.start, o.end)] if k is None else [(o.start, o.start + k), (o.start + k + o.break_minutes, o.end)]
+        out: dict[int, int] = {}
+        for a, b in spans:
+            for i, mins in interval_overlaps(a, b, self.I, self.n):
+                out[i] = out.get(i, 0) + mins
+        return list(out.items())
+
+    def order(self) -> list[str]:
+        sc = self.m.scenario
+        def scarcity(a: str) -> int:
+            return sum(1 for q in self.eligible[a] if self.residual[q].sum() > 0) or 99
+        return [a.agent_id for a in sorted(sc.agents.values(), key=lambda a: (scarcity(a.agent_id), a.hourly_cost, a.agent_id))]
+
+    def _gain(self, a: str, j: int) -> float:
+        qs = self.eligible[a]
+        if not qs:
+            return 0.0
+        return sum(min(mins, max(self.residual[q][i] for q in qs)) for i, mins in self.work[a][j])
+
+    def _take(self, a: str, j: int) -> None:
+        self.picked[a].append(j)
+        for i, mins in self.work[a][j]:
+            if not self.eligible[a]:
+                continue
+            q = max(self.eligible[a], key=lambda q: self.residual[q][i])
+            used = min(mins, self.residual[q][i])
+            self.residual[q][i] -= used
+            self.served[a].append((i, q, mins))
+            self._used.setdefault(a, []).append((i, q, used))
+
+    def remove(self, a: str) -> tuple[list[int], float]:
+        """Take an agent's week out; returns it and the value it had (shortfall avoided x price - wages)."""
+        old = self.picked[a]
+        value = 0.0
+        for i, q, used in self._used.get(a, []):
+            self.residual[q][i] += used
+            value += used * self.price
+        value -= sum(self.cost[a][j] for j in old)
+        self.picked[a], self.served[a], self._used[a] = [], [], []
+        return old, value
+
+    def insert(self, a: str) -> float:
+        """Build an agent's week greedily against the current residual; returns its value."""
+        sc = self.m.scenario
+        agent = sc.agents[a]
+        opts = self.m.options[a]
+        low, high = contract_min_minutes(sc, self.m.grid, agent), round(agent.max_hours * 60)
+        paid, value = 0, 0.0
+        longest = max((o.paid_minutes for o in opts), default=0)
+        while len(self.picked[a]) < agent.max_days:
+            best, best_value = None, -np.inf
+            days_after = agent.max_days - len(self.picked[a]) - 1
+            for j, o in enumerate(opts):
+                if j in self.picked[a] or paid + o.paid_minutes > high or not self._compatible(a, j):
+                    continue
+                if paid + o.paid_minutes + days_after * longest < low:
+                    continue  # would leave the contract minimum out of reach
+                v = self._gain(a, j) * self.price - self.cost[a][j]
+                if v > best_value:
+                    best, best_value = j, v
+            if best is None or (best_value <= 0 and paid >= low):
+                break
+            self._take(a, best)
+            paid += opts[best].paid_minutes
+            value += best_value
+        return value
+
+    def _compatible(self, a: str, j: int) -> bool:
+        opts = self.m.options[a]
+        o = opts[j]
+        for p in self.picked[a]:
+            q = opts[p]
+            if q.day == o.day:
+                return False
+            gap = o.start - q.end if o.start >= q.start else q.start - o.end
+            if gap < self.rest:
+                return False
+        days = sorted({opts[p].day for p in self.picked[a]} | {o.day})
+        run = best = 1
+        for d0, d1 in zip(days, days[1:]):
+            run = run + 1 if (d1 - d0).days == 1 else 1
+            best = max(best, run)
+        return best <= self.k_consec
+
+    def restore(self, a: str, picks: list[int]) -> None:
+        self.remove(a)
+        for j in picks:
+            self._take(a, j)
+
+    def run(self, seconds: float) -> None:
+        for a in self.order():
+            self.insert(a)
+        deadline = time.monotonic() + seconds
+        improved = True
+        while improved and time.monotonic() < deadline:
+            improved = False
+            for a in self.order():
+                if time.monotonic() >= deadline:
+                    break
+                old, old_value = self.remove(a)
+                new_value = self.insert(a)
+                if new_value > old_value + 1e-6:
+                    improved = True
+                else:
+                    self.restore(a, old)
+
+    def hint_values(self) -> dict[str, int]:
+        """A complete assignment of the model's variables: shifts, breaks, the pools' minutes per queue, shortfall.
+
+        CP-SAT uses a hint it can check whole and may drop a partial one.
+        """
+        m = self.m
+        values: dict[str, int] = {}
+        for (a, j), x in m.x.items():
+            chosen = j in self.picked[a]
+            values[x.Name()] = int(chosen)
+            k = self.mid(m.options[a][j])
+            for off, b in m.breaks.get((a, j), []):
+                values[b.Name()] = int(chosen and off == k)
+        pools: dict[tuple[str, int, str], int] = {}
+        for a, rows in self.served.items():
+            pool = "+".join(self.eligible[a])
+            for i, q, mins in rows:
+                pools[(pool, i, q)] = pools.get((pool, i, q), 0) + int(mins)
+        covered: dict[tuple[str, int], int] = {}
+        for (pool, i), flows in m.coverage.serve.items():
+            for q, var in flows:
+                got = pools.get((pool, i, q), 0)
+                if var is not True:
+                    values[var.Name()] = got
+                covered[(q, i)] = covered.get((q, i), 0) + got
+        for (q, i), var in m.coverage.shortfall.items():
+            values[var.Name()] = max(0, m.coverage.need[(q, i)] - covered.get((q, i), 0))
+        return values
+
+
+def hint_values(m: RotaModel, seconds: float = 2.0) -> dict[str, int]:
+    g = GreedyRota(m)
+    g.run(seconds)
+    return g.hint_values()
