@@ -52,7 +52,8 @@ def roster_records(ev: Evaluation) -> list[dict]:
     """The Roster rows as values (date/time objects), in ROSTER_COLUMNS order."""
     sc, grid = ev.scenario, ev.grid
     out = []
-    for s in sorted(ev.shifts, key=lambda s: (sc.agents[s.row.agent_id].site, s.row.agent_id, s.start)):
+    sites = list(sc.sites)
+    for s in sorted(ev.shifts, key=lambda s: (sites.index(sc.agents[s.row.agent_id].site), s.row.agent_id, s.start)):
         agent = sc.agents[s.row.agent_id]
         tz = sc.sites[agent.site].timezone
         r = s.row
@@ -164,7 +165,7 @@ def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
         r = s.row
         text = f"{clock_text(r.start)}-{clock_text(r.end)}"
         if r.break_minutes:
-            text += f" (break {clock_text(r.break_start)})"
+            text += f"\nbreak {clock_text(r.break_start)}"
         cells[(r.agent_id, r.date)] = text
     header = ["agent_id", "name", "site", "languages"] + [f"{d:%a %d %b}" for d in days] + ["paid_hours"]
     _put(ws, 1, 1, f"Schedule {ev.grid.label}: shifts in each agent's local time")
@@ -185,10 +186,11 @@ def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
             c.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
             if 4 < j < len(values) and v:
                 c.fill = fill
-                c.alignment = Alignment(horizontal="center")
+                c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.row_dimensions[row].height = 27
         row += 1
     ws.freeze_panes = "E3"
-    for j, w in enumerate([9, 20, 10, 10] + [17] * len(days) + [10], start=1):
+    for j, w in enumerate([9, 20, 10, 10] + [13] * len(days) + [10], start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -202,7 +204,7 @@ COVERAGE_COLUMNS = ["queue", "interval_start", "questions", "arrivals", "require
                     "occupancy", "targets_met"]
 KPI_FORMATS = {"questions": "0.0", "arrivals": "0.0", "scheduled": "0.00", "gap": "0.00", "shortfall_hours": "0.00",
                "asa_seconds": "0.0", "service_level": "0.0%", "complex_service_level": "0.0%",
-               "abandon_rate": "0.0%", "occupancy": "0.0%", "required": "0"}
+               "abandon_rate": "0.0%", "occupancy": "0.0%", "required": "0.00"}
 
 
 def write_coverage(ws: Worksheet, ev: Evaluation) -> None:
@@ -290,6 +292,7 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
     items += [(f"shortfall_hours_{q}", round(v, 2), "0.00") for q, v in ev.shortfall_by_queue().items()]
     items += [(f"targets_met_{q}", v, "0.0%") for q, v in ev.targets_met_by_queue().items()]
     items += [(f"asa_{q}", v, "0.0") for q, v in ev.asa_by_queue().items()]
+    items += [(f"unstaffed_hours_{q}", v, "0.0") for q, v in ev.unstaffed_hours_by_queue().items()]
     items += [("rule_breaks", len(ev.breaks), "0")]
     if info.command == "plan":
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
@@ -307,7 +310,7 @@ def write_summary(ws: Worksheet, ev: Evaluation, info: RunInfo) -> None:
             ws.cell(row=i, column=2).number_format = fmt
         ws.cell(row=i, column=2).alignment = Alignment(horizontal="left")
         if isinstance(v, float) and not math.isfinite(v):
-            _put(ws, i, 2, "none answered")
+            _put(ws, i, 2, "no staffed interval")
 
 
 def write_breaks(ws: Worksheet, ev: Evaluation) -> None:

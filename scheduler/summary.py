@@ -102,15 +102,18 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
 
 def _queue_table(ev: Evaluation) -> str:
     short, met, asa = ev.shortfall_by_queue(), ev.targets_met_by_queue(), ev.asa_by_queue()
+    unstaffed = ev.unstaffed_hours_by_queue()
     rows = []
     for q, g in ev.coverage.groupby("queue", sort=False):
         worst = g.loc[g["gap"].idxmin()]
         rows.append([q, round(float(g["required"].sum() * ev.grid.interval_minutes / 60), 1),
                      round(float(g["scheduled"].sum() * ev.grid.interval_minutes / 60), 1),
-                     round(short[q], 1), f"{met[q]:.0%}", round(asa[q], 1),
+                     round(short[q], 1), f"{met[q]:.0%}", round(asa[q], 1), round(unstaffed[q], 1),
                      (worst["interval_start"].tz_convert(ev.grid.timezone).strftime("%a %H:%M") if worst["gap"] < 0 else "-")])
-    return table(["queue", "required_h", "scheduled_h", "shortfall_h", "targets_met", "asa_s", "worst_gap_at"], rows,
-                 "Coverage by queue (agent-hours; targets met = share of intervals with questions)")
+    return table(["queue", "required_h", "scheduled_h", "shortfall_h", "targets_met", "asa_s", "unstaffed_h",
+                  "worst_gap_at"], rows,
+                 "Coverage by queue (agent-hours; targets met: share of hours with questions; "
+                 "ASA over staffed hours; unstaffed: hours with questions and nobody on)")
 
 
 def evaluate_report(ev: Evaluation) -> str:

@@ -94,15 +94,19 @@ class Evaluation:
         return busy.groupby("queue", sort=False)["targets_met"].mean().reindex(self.staffing.loads, fill_value=1.0).to_dict()
 
     def asa_by_queue(self) -> dict[str, float]:
-        """Arrival-weighted ASA of each queue over the week."""
+        """ASA of each queue over the week, weighted by answered questions, in the intervals someone staffs."""
         out = {}
         for q, g in self.coverage.groupby("queue", sort=False):
             w = g["arrivals"] * (1 - g["abandon_rate"])
             finite = np.isfinite(g["asa_seconds"])
-            out[q] = float((g["asa_seconds"][finite] * w[finite]).sum() / w[finite].sum()) if w[finite].sum() else 0.0
-            if (~finite & (g["arrivals"] > 0)).any():
-                out[q] = math.inf
+            out[q] = float((g["asa_seconds"][finite] * w[finite]).sum() / w[finite].sum()) if w[finite].sum() else math.nan
         return out
+
+    def unstaffed_hours_by_queue(self) -> dict[str, float]:
+        """Hours with questions and nobody to answer them (ASA undefined there)."""
+        busy = self.coverage[(self.coverage["arrivals"] > 0) & ~np.isfinite(self.coverage["asa_seconds"])]
+        hours = busy.groupby("queue", sort=False).size() * self.grid.interval_minutes / 60
+        return {q: float(hours.get(q, 0.0)) for q in self.staffing.loads}
 
     @property
     def shortfall_cost(self) -> float:
