@@ -49,7 +49,7 @@ def check_report(sc: Scenario, week: date | None = None) -> str:
         only = sum(a.max_hours for a in speakers if len(a.languages) == 1)
         shared = sum(a.max_hours for a in speakers if len(a.languages) > 1)
         rows.append([q.queue, round(need, 1), len(speakers), round(only, 1), round(shared, 1),
-                     int(st.required(q.queue).max())])
+                     round(float(st.required(q.queue).max()), 2)])
         if need > only + shared:
             warnings.append(f"warning: {q.queue} needs about {need:,.0f} agent-hours but its speakers can work at most "
                             f"{only + shared:,.0f}: expect a shortfall")
@@ -70,7 +70,7 @@ def staffing_report(sc: Scenario, st: Staffing) -> str:
     for q, g in st.frame.groupby("queue", sort=False):
         peak = g.loc[g["required"].idxmax()]
         rows.append([q, ",".join(st.loads[q].queue.markets), round(float(g["questions"].sum()), 1),
-                     round(float(g["arrivals"].sum()), 1), int(peak["required"]),
+                     round(float(g["arrivals"].sum()), 1), round(float(peak["required"]), 2),
                      peak["interval_start"].tz_convert(st.grid.timezone).strftime("%a %H:%M"),
                      round(float(g["required"].sum() * I), 1)])
     return table(["queue", "markets", "questions", "arrivals", "peak_required", "peak_at", "agent_hours"], rows,

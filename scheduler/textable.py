@@ -20,7 +20,10 @@ def fmt(value, digits: int = 2) -> str:
 
 
 def table(headers: list[str], rows: list[list], title: str | None = None) -> str:
-    cells = [[fmt(v) for v in row] for row in rows]
+    # A column of whole numbers reads best without decimals; a column with any fraction keeps two everywhere.
+    whole = [all(not isinstance(r[j], float) or (math.isfinite(r[j]) and r[j].is_integer()) for r in rows)
+             for j in range(len(headers))]
+    cells = [[fmt(v, 0 if whole[j] else 2) for j, v in enumerate(row)] for row in rows]
     widths = [max([len(h)] + [len(r[j]) for r in cells]) for j, h in enumerate(headers)]
     numeric = [all(_numeric(r[j]) for r in cells) and cells for j in range(len(headers))]
 
