@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click

@@ -14,6 +14,7 @@ import io
 import math
 import re
 import tomllib
+import zipfile
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ from scheduler.domain import (
     WEEKDAYS, Agent, CostSettings, ForecastRow, Leave, LocalMoment, Market, PlanSettings,
     Policy, RuleSettings, Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
 )
-from scheduler.errors import InputError, Problems, RotaError
+from scheduler.errors import Problems, RotaError
 
 TABLES = ("sites", "agents", "markets", "shifts", "forecast", "leave")
 REQUIRED_TABLES = ("sites", "agents", "markets", "shifts", "forecast")
@@ -222,9 +223,11 @@ def _read_sheet(book: Path, name: str, problems: Problems, book_label: str = WOR
     import openpyxl
 
     label = f"{book_label}, sheet {name}"
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many types for a damaged file
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as e:  # a damaged or foreign file
         problems.add(book_label, None, None, None, f"cannot be opened as an .xlsx workbook ({type(e).__name__})")
         return None
     try:

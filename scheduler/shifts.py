@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.calendar import Grid, leave_spans, localize
-from scheduler.domain import Agent, Scenario, ShiftTemplate
+from scheduler.domain import Agent, Scenario
 
 EDGE_MINUTES = 60  # no break in the first or last hour of a shift
 BREAK_SPREAD_MINUTES = 60  # the optimiser staggers breaks within an hour either side of mid-shift

@@ -25,6 +25,7 @@ import pandas as pd
 from scheduler import erlang
 from scheduler.calendar import Grid, forecast_on_grid
 from scheduler.domain import Queue, Scenario
+from scheduler.errors import RotaError
 
 # Targets where a smaller value is stricter; the others (service level, shrinkage) bind at their largest.
 _STRICT_MIN = ("first_response_seconds", "answer_within_seconds", "complex_answer_within_seconds",
@@ -91,11 +92,15 @@ def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], d
 def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """Agents needed on the floor (whole) and to schedule (after shrinkage, to 1/100 agent)."""
     t = load.targets
-    servers = erlang.required_servers_batch(
-        load.arrivals / interval_seconds, load.handle_seconds, load.patience_seconds,
-        t["first_response_seconds"], t["service_level"], t["answer_within_seconds"],
-        t["complex_answer_within_seconds"], t["max_abandon_rate"], t["max_occupancy"],
-    )
+    try:
+        servers = erlang.required_servers_batch(
+            load.arrivals / interval_seconds, load.handle_seconds, load.patience_seconds,
+            t["first_response_seconds"], t["service_level"], t["answer_within_seconds"],
+            t["complex_answer_within_seconds"], t["max_abandon_rate"], t["max_occupancy"],
+        )
+    except ValueError as e:
+        raise RotaError(f"queue {load.queue.queue} (markets {', '.join(load.queue.markets)}): no number of agents "
+                        f"meets its targets ({e}); loosen the targets in policy.toml or markets.csv") from None
     agents = -(-servers // load.concurrency)
     gross = np.ceil(agents / (1 - t["shrinkage"]) * 100 - 1e-6) / 100
     return agents.astype(int), gross

@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import Grid, leave_spans, to_local
 from scheduler.domain import Scenario
-from scheduler.model import UNITS, add_coverage, eligible_queues, interval_overlaps
+from scheduler.model import add_coverage, eligible_queues, interval_overlaps
 from scheduler.pay import PayClock
 from scheduler.roster import RosterRow, clock_text
 from scheduler.shifts import EDGE_MINUTES, contract_min_minutes, fits_window
@@ -388,7 +388,7 @@ def _coverage_frame(scenario, grid, staffing, minutes) -> pd.DataFrame:
     frames = []
     for q, load in staffing.loads.items():
         scheduled = np.zeros(grid.size)
-        for (a, i, qq), w in minutes.items():
+        for (_, i, qq), w in minutes.items():
             if qq == q:
                 scheduled[i] += w / I
         base = staffing.frame[staffing.frame["queue"] == q]

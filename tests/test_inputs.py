@@ -7,7 +7,6 @@ import pytest
 
 from clirun import rota
 from scenario_builder import agent, write_csv, write_scenario
-from scheduler.errors import InputError
 from scheduler.inputs import load_scenario
 
 

@@ -1,7 +1,6 @@
 """The rota model: hand-checkable optima, and a feasible/infeasible pair per rule."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from ortools.sat.python import cp_model

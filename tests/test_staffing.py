@@ -4,7 +4,6 @@ import csv
 import re
 from datetime import date
 
-import numpy as np
 import pytest
 
 from clirun import rota
@@ -110,3 +109,12 @@ def test_staffing_csv_has_exactly_the_spec_columns(tmp_path, capsys):
     assert float(fr["questions"]) == 30 and float(fr["required"]) >= 1 and 0 < float(fr["abandon_rate"]) <= 0.05
     r2 = rota(capsys, "staffing", folder, "--week", "2026-12-02", "--out", tmp_path / "o")
     assert r2.code == 2 and "already exists" in r2.err
+
+
+def test_targets_no_staffing_can_meet_are_a_clear_error(tmp_path, capsys):
+    # 500,000 Erlangs at 1 % occupancy: fifty million chat servers.
+    folder = scenario(tmp_path, [market("M", "en", max_occupancy=0.01)],
+                      [{"market": "M", "start": "Mon 09:00", "questions": 1e7}])
+    r = rota(capsys, "staffing", folder, "--out", tmp_path / "o")
+    assert r.code == 2 and "queue en (markets M): no number of agents meets its targets" in r.err
+    assert not (tmp_path / "o" / "staffing.csv").exists()

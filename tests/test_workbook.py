@@ -3,7 +3,6 @@
 import csv
 from collections import defaultdict
 from datetime import datetime, time, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import pytz
