@@ -64,7 +64,8 @@ class Coverage:
 
 def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
                  eligible: Callable[[str, int], tuple[str, ...]], required_minutes: dict[str, np.ndarray],
-                 interval: int, price_per_minute: int, split: bool = False) -> Coverage:
+                 interval: int, price_per_minute: int,
+                 heads: dict[str, dict[int, object]] | None = None) -> Coverage:
     """Language assignment and shortfall: the rule shared by `plan` and `evaluate`.
 
     A multilingual agent serves one queue per interval, never two (a literal
@@ -84,13 +85,18 @@ def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
                 cover.setdefault((here[0], i), []).append(w)
                 serve[(agent, i)] = [(here[0], True)]
                 continue
-            if split:
-                # A pool of agents: its minutes flow to any of its queues, in total no more than worked.
-                flows = [model.NewIntVar(0, 10**7, f"minutes(pool={agent}, i={i}, queue={q})") for q in here]
-                model.Add(sum(flows) <= w)
-                for q, f in zip(here, flows):
+            if heads is not None:
+                flows, counts = [], []
+                for q in here:
+                    f = model.NewIntVar(0, 10**7, f"minutes(pool={agent}, i={i}, queue={q})")
+                    k = model.NewIntVar(0, 10**4, f"agents(pool={agent}, i={i}, queue={q})")
+                    model.Add(f <= interval * k)
+                    flows.append(f)
+                    counts.append(k)
                     cover.setdefault((q, i), []).append(f)
-                serve[(agent, i)] = list(zip(here, flows))
+                model.Add(sum(flows) <= w)
+                model.Add(sum(counts) <= heads[agent][i])
+                serve[(agent, i)] = list(zip(here, flows, counts))
                 continue
             literals = []
             for q in here:
@@ -133,7 +139,8 @@ class RotaModel:
                 x = self.model.NewBoolVar(f"works(agent={a}, day={o.day}, shift={o.template}, start={o.clock})")
                 self.x[(a, j)] = x
                 if o.break_minutes:
-                    lits = [(k, self.model.NewBoolVar(f"break(agent={a}, day={o.day}, offset={k})")) for k in o.break_offsets]
+                    lits = [(k, self.model.NewBoolVar(f"break(agent={a}, day={o.day}, shift={o.template}, start={o.clock}, offset={k})"))
+                            for k in o.break_offsets]
                     self.breaks[(a, j)] = lits
         self.coverage: Coverage | None = None
 
@@ -146,19 +153,25 @@ class RotaModel:
             out.setdefault(o.day, []).append(j)
         return out
 
-    def worked_minutes(self) -> dict[str, dict[int, object]]:
-        """Per agent and interval, the minutes worked (shift minus break) as a linear expression."""
+    def worked_minutes(self) -> tuple[dict[str, dict[int, object]], dict[str, dict[int, object]]]:
+        """Per agent and interval, the minutes worked (shift minus break) and whether on duty (0/1),
+        as linear expressions; on duty = some minute of the interval worked."""
         I, n = self.grid.interval_minutes, self.grid.size
-        out: dict[str, dict[int, list]] = {}
+        minutes: dict[str, dict[int, list]] = {}
+        duty: dict[str, dict[int, list]] = {}
         for (a, j), x in self.x.items():
             o = self.options[a][j]
-            per = out.setdefault(a, {})
+            per, on = minutes.setdefault(a, {}), duty.setdefault(a, {})
             for i, mins in interval_overlaps(o.start, o.end, I, n):
                 per.setdefault(i, []).append(mins * x)
+                on.setdefault(i, []).append(x)
             for k, b in self.breaks.get((a, j), []):
                 for i, mins in interval_overlaps(o.start + k, o.start + k + o.break_minutes, I, n):
                     per.setdefault(i, []).append(-mins * b)
-        return {a: {i: sum(terms) for i, terms in per.items()} for a, per in out.items()}
+                    if mins == overlap(o.start, o.end, i * I, (i + 1) * I):
+                        on[i].append(-b)  # the break takes all the shift's minutes of this interval
+        return ({a: {i: sum(t) for i, t in per.items()} for a, per in minutes.items()},
+                {a: {i: sum(t) for i, t in per.items()} for a, per in duty.items()})
 
 
 # ------------------------------------------------------------------ rule builders
@@ -244,25 +257,28 @@ def wage_cost(m: RotaModel):
 def coverage_shortfall(m: RotaModel):
     """Each interval's requirement per queue; every agent-minute below it costs shortfall_per_agent_hour / 60.
 
-    Agents who can serve the same set of queues are pooled per interval
-    (`profile_flow`): the minutes they work are split over those queues as a
-    flow, which prices coverage with a tight linear relaxation instead of one
-    literal per agent, queue and interval. The flow is what one-queue-per-interval
-    agents can deliver whenever their minutes come in whole intervals; the
-    evaluator then picks each agent's single queue per interval exactly.
+    Agents who can serve the same set of queues are pooled per interval: the
+    pool sends whole agents to its queues and their minutes with them, which
+    prices coverage with a tight linear relaxation instead of one literal per
+    agent, queue and interval. The evaluator then picks each agent's single
+    queue per interval exactly.
     """
     I = m.grid.interval_minutes
     required = {q: np.round(m.staffing.required(q) * I).astype(int) for q in m.staffing.loads}
     price = int(round(m.scenario.policy.costs.shortfall_per_agent_hour / 60 * UNITS))
     eligible = eligible_queues(m.scenario)
-    worked = m.worked_minutes()
-    pooled: dict[tuple[str, ...], dict[int, list]] = {}
+    worked, duty = m.worked_minutes()
+    pooled: dict[str, dict[int, list]] = {}
+    heads: dict[str, dict[int, list]] = {}
     for a, per in worked.items():
+        pool = "+".join(eligible[a])
         for i, w in per.items():
-            pooled.setdefault(eligible[a], {}).setdefault(i, []).append(w)
-    profiles = {"+".join(p): {i: sum(ws) for i, ws in per.items()} for p, per in pooled.items()}
-    queues_of = {"+".join(p): p for p in pooled}
-    m.coverage = add_coverage(m.model, profiles, lambda p, i: queues_of[p], required, I, price, split=True)
+            pooled.setdefault(pool, {}).setdefault(i, []).append(w)
+            heads.setdefault(pool, {}).setdefault(i, []).append(duty[a][i])
+    queues_of = {"+".join(eligible[a]): eligible[a] for a in worked}
+    m.coverage = add_coverage(m.model, {p: {i: sum(ws) for i, ws in per.items()} for p, per in pooled.items()},
+                              lambda p, i: queues_of[p], required, I, price,
+                              heads={p: {i: sum(hs) for i, hs in per.items()} for p, per in heads.items()})
     return m.coverage.term
 
 
@@ -350,7 +366,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     seed = int(seed if seed is not None else settings.seed)
     progress = _Progress(report)
     from scheduler.greedy import hint_values
-    start = hint_values(m, seconds=min(0.15 * limit, 10.0))
+    start = hint_values(m)
     if m.breaks and limit >= 2:
         first = RotaModel(m.scenario, m.grid, m.staffing, mid_break_options(m.options))
         first.model.Minimize(sum(rule(first) for rule in RULES))
@@ -399,7 +415,7 @@ def extract(m: RotaModel, solver: cp_model.CpSolver) -> list[PlannedShift]:
         served: list[str] = []
         pool = "+".join(eligible[a])
         for i, _ in interval_overlaps(o.start, o.end, I, n):
-            for q, var in m.coverage.serve.get((pool, i), []):
+            for q, var, *_ in m.coverage.serve.get((pool, i), []):
                 if (var is True or solver.Value(var) > 0) and q not in served:
                     served.append(q)
         if not served:

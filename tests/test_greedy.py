@@ -1,0 +1,31 @@
+"""The greedy start obeys every rule the evaluator checks, so it is a feasible hint."""
+
+from datetime import date
+
+from scheduler import model as M
+from scheduler.calendar import planning_grid
+from scheduler.greedy import GreedyRota
+from scheduler.inputs import load_scenario
+from scheduler.model import PlannedShift, eligible_queues
+from scheduler.roster import row_from_plan
+from scheduler.staffing import compute_staffing
+from scheduler.validate import evaluate
+
+
+def test_greedy_rota_of_the_sample_breaks_no_rule():
+    sc = load_scenario("inputs/sample")
+    grid = planning_grid(sc, date(2026, 11, 30))
+    st = compute_staffing(sc, grid)
+    m = M.build(sc, grid, st)
+    g = GreedyRota(m)
+    g.run()
+    queues = eligible_queues(sc)
+    rows = [row_from_plan(sc, grid, PlannedShift(m.options[a][j], g.mid(m.options[a][j]), queues[a]))
+            for a, js in g.picked.items() for j in js]
+    ev = evaluate(sc, grid, st, rows)
+    assert ev.breaks == []
+    assert len(rows) > 200 and ev.shortfall_hours < ev.coverage["required"].sum() * 0.25
+    # Its hint names real variables and assigns every shift literal.
+    values = g.hint_values()
+    assert all(x.Name() in values for x in m.x.values())
+    assert sum(values[x.Name()] for x in m.x.values()) == len(rows)
