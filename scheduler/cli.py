@@ -193,6 +193,72 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@week_option
+@click.option("--hire", "hires", multiple=True, metavar="SITE:LANGS:N[:COST[:MAX_HOURS]]",
+              help="Add N agents of a site speaking LANGS (e.g. paris:fr,en:2); N may be a range 0..6 to sweep.")
+@click.option("--remove", "removes", multiple=True, metavar="AGENT_ID|site:SITE", help="Remove an agent or a whole site.")
+@click.option("--demand", "demands", multiple=True, metavar="MARKET=FACTOR", help="Scale a market's forecast.")
+@out_option
+@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit per variant (default: policy.toml).")
+@click.option("--workers", type=click.IntRange(min=1), help="Solver threads per variant (default: policy.toml).")
+@click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
+@click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once (default: the machine's cores).")
+@force_option
+def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, force) -> None:
+    """Compare the baseline with changed headcount or demand.
+
+    \b
+    Example:
+      rota whatif inputs/sample --hire shenzhen:pt,en:0..4 --time-limit 20
+      rota whatif inputs/sample --hire paris:fr,en:2 --remove site:manila --demand FR=1.2
+    """
+    from datetime import datetime, time, timedelta
+
+    from scheduler.calendar import planning_grid
+    from scheduler.fileio import atomic_outputs, refuse_existing, safe_name
+    from scheduler.inputs import load_scenario
+    from scheduler.report import build_whatif_workbook
+    from scheduler.textable import table
+    from scheduler import whatif as W
+
+    changes = [W.parse_hire(h) for h in hires] + [W.parse_remove(r) for r in removes] + [W.parse_demand(d) for d in demands]
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    vs = W.variants(changes)
+    for v in vs:
+        W.apply(sc, list(v.changes))  # an impossible change fails now, not in a worker
+    grid = planning_grid(sc, week)
+    y, w = grid.iso_week
+    path = out_dir / f"{safe_name(sc.name)}-{y}-W{w:02d}-whatif.xlsx"
+    refuse_existing(path, force=force)
+    limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
+    click.echo(f"what-if {sc.name} {grid.label}: {len(vs)} variants, {limit:g} s each, "
+               f"{min(processes or 99, len(vs), __import__('os').cpu_count() or 1)} at a time", err=True)
+
+    def done(row, k, n):
+        tail = f"total {row['total']:,.2f}" if "total" in row else row.get("status", "")
+        click.echo(f"  {k}/{n} done: {row['variant']} ({row['changes']}): {tail}", err=True)
+
+    rows, complete = W.run_variants(sc, vs, grid.first_day, time_limit, workers, seed, processes, done)
+    if rows:
+        stamp = datetime.combine(grid.first_day, time()) - timedelta(days=7)
+        wb = build_whatif_workbook(rows, f"{sc.name} {grid.label} what-if", stamp)
+        with atomic_outputs(path, force=force) as (tmp,):
+            wb.save(tmp)
+    headers = ["variant", "changes", "agents", "cost", "shortfall_hours", "total", "status", "gap"]
+    shown = [[f"{r[h]:.1%}" if h == "gap" and r.get(h) is not None else r.get(h) for h in headers] for r in rows]
+    click.echo(table(headers, shown, f"What-if {grid.label}"))
+    for line in W.answer(rows):
+        click.echo(line)
+    if rows:
+        click.echo(f"\nwrote {path}")
+    if not complete:
+        click.echo(f"interrupted: {len(rows)} of {len(vs)} variants finished and were kept", err=True)
+        sys.exit(130)
+
+
 def _roster_grid(sc, rows, week):
     """The planning week holding most of the roster's shifts, unless --week says."""
     from collections import Counter

@@ -342,3 +342,46 @@ def build_workbook(ev: Evaluation, info: RunInfo, with_breaks: bool = False) -> 
 
 def save_workbook(wb: Workbook, path: Path) -> None:
     wb.save(path)
+
+
+def variant_columns(rows: list[dict]) -> list[str]:
+    """Variants sheet columns: the spec's fixed ones, then per site, then per queue by measure."""
+    keys = [k for r in rows for k in r]
+    sites = list(dict.fromkeys(k for k in keys if k.startswith("cost_")))
+    queues = list(dict.fromkeys(k[len("shortfall_hours_"):] for k in keys if k.startswith("shortfall_hours_")))
+    return (["variant", "changes", "agents", "cost", "shortfall_hours", "total"] + sites
+            + [f"shortfall_hours_{q}" for q in queues] + [f"targets_met_{q}" for q in queues]
+            + [f"asa_{q}" for q in queues] + ["status", "gap"])
+
+
+def build_whatif_workbook(rows: list[dict], title: str, stamp: datetime) -> Workbook:
+    from openpyxl.chart import ScatterChart, Series
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Variants"
+    columns = variant_columns(rows)
+    formats = {c: "#,##0.00" for c in columns if c == "cost" or c == "total" or c.startswith("cost_")}
+    formats.update({c: "0.0%" for c in columns if c.startswith("targets_met_") or c == "gap"})
+    formats.update({c: "0.00" for c in columns if c.startswith("shortfall_hours")})
+    formats.update({c: "0.0" for c in columns if c.startswith("asa_")})
+    _table(ws, columns, [[r.get(c) for c in columns] for r in rows], formats=formats,
+           widths={"changes": 40, "variant": 12, "status": 16})
+    swept = [k for k, r in enumerate(rows, start=2) if str(r.get("variant", "")).startswith("hire ") and "cost" in r]
+    if len(swept) >= 2:
+        chart = ScatterChart()
+        chart.title = "Cost against shortfall across the sweep"
+        chart.style = 13
+        chart.x_axis.title = "shortfall (agent-hours)"
+        chart.y_axis.title = "wage cost"
+        x = Reference(ws, min_col=columns.index("shortfall_hours") + 1, min_row=swept[0], max_row=swept[-1])
+        y = Reference(ws, min_col=columns.index("cost") + 1, min_row=swept[0], max_row=swept[-1])
+        series = Series(y, x, title="hires")
+        series.marker.symbol = "circle"
+        chart.series.append(series)
+        chart.height, chart.width = 9, 16
+        ws.add_chart(chart, f"B{len(rows) + 4}")
+    wb.properties.creator = wb.properties.lastModifiedBy = "rota"
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.title = title
+    return wb

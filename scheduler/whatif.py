@@ -1,0 +1,255 @@
+"""What-if: the baseline against changed headcount or demand, each variant planned the same way.
+
+Changes combine: hires of a profile (`paris:fr,en:2`, optionally
+`:COST:MAX_HOURS`, a count may be a range `0..6` that sweeps it), removals
+of an agent or a whole site, and a factor on a market's forecast. Variants
+are independent plans, so they run in parallel worker processes; the
+scenario travels with each task and the parent alone writes the workbook.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import signal
+import statistics
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Callable
+
+from scheduler.domain import Agent, Scenario
+from scheduler.errors import RotaError
+from scheduler.inputs import parse_languages
+
+
+@dataclass(frozen=True)
+class Hire:
+    site: str
+    languages: tuple[str, ...]
+    count: int
+    hourly_cost: float | None = None
+    max_hours: float | None = None
+
+    def describe(self) -> str:
+        extra = "".join(f":{v:g}" for v in (self.hourly_cost, self.max_hours) if v is not None)
+        return f"hire {self.site}:{','.join(self.languages)}:{self.count}{extra}"
+
+
+@dataclass(frozen=True)
+class Remove:
+    agent_id: str | None = None
+    site: str | None = None
+
+    def describe(self) -> str:
+        return f"remove {self.agent_id}" if self.agent_id else f"remove site:{self.site}"
+
+
+@dataclass(frozen=True)
+class Demand:
+    market: str
+    factor: float
+
+    def describe(self) -> str:
+        return f"demand {self.market}={self.factor:g}"
+
+
+Change = Hire | Remove | Demand
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A hire whose count runs over a range: one variant per count."""
+
+    hire: Hire
+    counts: tuple[int, ...]
+
+
+def parse_hire(text: str) -> Hire | Sweep:
+    parts = text.split(":")
+    if len(parts) not in (3, 4, 5) or not parts[0]:
+        raise RotaError(f"--hire {text!r}: expected SITE:LANGS:N[:COST[:MAX_HOURS]], e.g. paris:fr,en:2 or shenzhen:en:0..6")
+    try:
+        languages = parse_languages(parts[1])
+    except ValueError as e:
+        raise RotaError(f"--hire {text!r}: {e}") from None
+    m = re.fullmatch(r"(\d+)(?:\.\.(\d+))?", parts[2])
+    if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+        raise RotaError(f"--hire {text!r}: expected a count N or a range A..B (A <= B), got {parts[2]!r}")
+    numbers = []
+    for label, value in zip(("COST", "MAX_HOURS"), parts[3:]):
+        try:
+            number = float(value)
+        except ValueError:
+            raise RotaError(f"--hire {text!r}: {label} must be a number, got {value!r}") from None
+        if number < 0 or (label == "MAX_HOURS" and number > 168):
+            raise RotaError(f"--hire {text!r}: {label} out of range, got {value!r}")
+        numbers.append(number)
+    hire = Hire(parts[0], languages, int(m.group(1)), *numbers)
+    if m.group(2):
+        return Sweep(hire, tuple(range(int(m.group(1)), int(m.group(2)) + 1)))
+    return hire
+
+
+def parse_remove(text: str) -> Remove:
+    if text.startswith("site:"):
+        return Remove(site=text[5:])
+    return Remove(agent_id=text)
+
+
+def parse_demand(text: str) -> Demand:
+    m = re.fullmatch(r"([^=]+)=([0-9.]+)", text)
+    if not m:
+        raise RotaError(f"--demand {text!r}: expected MARKET=FACTOR, e.g. FR=1.2")
+    try:
+        factor = float(m.group(2))
+    except ValueError:
+        raise RotaError(f"--demand {text!r}: FACTOR must be a number") from None
+    return Demand(m.group(1), factor)
+
+
+def apply(scenario: Scenario, changes: list[Change]) -> Scenario:
+    """A copy of the scenario with the changes made; an impossible change is an error naming it."""
+    agents = dict(scenario.agents)
+    forecast = list(scenario.forecast)
+    hired = 0
+    for c in changes:
+        if isinstance(c, Hire):
+            if c.site not in scenario.sites:
+                raise RotaError(f"{c.describe()}: unknown site; expected one of {', '.join(scenario.sites)}")
+            peers = [a for a in scenario.agents.values() if a.site == c.site]
+            if not peers:
+                raise RotaError(f"{c.describe()}: site {c.site} has no agents to take a contract from")
+            cost = c.hourly_cost if c.hourly_cost is not None else statistics.median(a.hourly_cost for a in peers)
+            max_hours = c.max_hours if c.max_hours is not None else statistics.median(a.max_hours for a in peers)
+            min_hours = min(statistics.median(a.min_hours for a in peers), max_hours)
+            max_days = int(statistics.median(a.max_days for a in peers))
+            for _ in range(c.count):
+                hired += 1
+                agent_id = f"NEW{hired:03d}"
+                while agent_id in agents:
+                    agent_id += "x"
+                agents[agent_id] = Agent(agent_id, f"New hire {hired} ({c.site})", c.site, c.languages, cost,
+                                         min_hours, max_hours, max_days)
+        elif isinstance(c, Remove):
+            if c.agent_id is not None:
+                if c.agent_id not in agents:
+                    raise RotaError(f"{c.describe()}: unknown agent")
+                del agents[c.agent_id]
+            else:
+                if c.site not in scenario.sites:
+                    raise RotaError(f"{c.describe()}: unknown site; expected one of {', '.join(scenario.sites)}")
+                agents = {k: a for k, a in agents.items() if a.site != c.site}
+        elif isinstance(c, Demand):
+            if c.market not in scenario.markets:
+                raise RotaError(f"{c.describe()}: unknown market; expected one of {', '.join(scenario.markets)}")
+            forecast = [replace(r, questions=r.questions * c.factor) if r.market == c.market else r for r in forecast]
+    kept = set(agents)
+    leave = [lv for lv in scenario.leave if lv.agent_id in kept]
+    return replace(scenario, agents=agents, forecast=forecast, leave=leave)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    changes: tuple[Change, ...]
+    hires: int  # hires of the swept profile (0 outside a sweep)
+
+    def describe(self) -> str:
+        return "; ".join(c.describe() for c in self.changes) or "baseline"
+
+
+def variants(changes: list[Change | Sweep]) -> list[Variant]:
+    """The baseline first, then one variant per swept count (or the one changed scenario)."""
+    sweeps = [c for c in changes if isinstance(c, Sweep)]
+    if len(sweeps) > 1:
+        raise RotaError("only one --hire may sweep a range (A..B)")
+    fixed = tuple(c for c in changes if not isinstance(c, Sweep))
+    out = [Variant("baseline", (), 0)]
+    if sweeps:
+        s = sweeps[0]
+        # With nothing else changed, "0 hires" is the baseline itself: plan it once.
+        out += [Variant(f"hire {n}", fixed + ((replace(s.hire, count=n),) if n else ()), n)
+                for n in s.counts if n or fixed]
+    elif fixed:
+        out.append(Variant("changed", fixed, sum(c.count for c in fixed if isinstance(c, Hire))))
+    return out
+
+
+def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_limit: float | None,
+                 workers: int | None, seed: int | None) -> dict:
+    """One row of the Variants sheet (runs in a worker process)."""
+    from scheduler.plan import make_plan
+
+    try:
+        sc = apply(scenario, list(variant.changes))
+        p = make_plan(sc, week, time_limit, workers, seed)
+    except RotaError as e:
+        return {"variant": variant.name, "changes": variant.describe(), "status": f"failed: {e}"}
+    ev = p.evaluation
+    row = {"variant": variant.name, "changes": variant.describe(), "agents": len(sc.agents), "cost": ev.cost,
+           "shortfall_hours": round(ev.shortfall_hours, 2), "total": round(ev.total, 2)}
+    row.update({f"cost_{s}": v for s, v in ev.cost_by_site().items()})
+    short, met, asa = ev.shortfall_by_queue(), ev.targets_met_by_queue(), ev.asa_by_queue()
+    for q in ev.staffing.loads:
+        row[f"shortfall_hours_{q}"] = round(short[q], 2)
+        row[f"targets_met_{q}"] = round(met[q], 4)
+        row[f"asa_{q}"] = None if math.isnan(asa[q]) else round(asa[q], 1)
+    row.update({"status": p.result.status, "gap": round(p.result.gap, 4), "hires": variant.hires})
+    return row
+
+
+def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_limit: float | None,
+                 workers: int | None, seed: int | None, processes: int | None = None,
+                 done: Callable[[dict, int, int], None] | None = None) -> tuple[list[dict], bool]:
+    """Plan every variant in parallel processes; returns the rows in variant order and whether all finished.
+
+    Ctrl-C cancels what has not started and keeps what finished.
+    """
+    processes = processes or os.cpu_count() or 1
+    rows: dict[int, dict] = {}
+    pool = ProcessPoolExecutor(max_workers=min(processes, len(vs)), initializer=_ignore_sigint)
+    futures = {pool.submit(plan_variant, scenario, v, week, time_limit, workers, seed): k for k, v in enumerate(vs)}
+    pending = set(futures)
+    try:
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                rows[futures[f]] = f.result()
+                if done:
+                    done(rows[futures[f]], len(rows), len(vs))
+    except KeyboardInterrupt:
+        # Workers ignore SIGINT; stop the ones still solving rather than wait for their time limit.
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        return [rows[k] for k in sorted(rows)], False
+    pool.shutdown()
+    return [rows[k] for k in sorted(rows)], True
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def answer(rows: list[dict]) -> list[str]:
+    """What a sweep asks: the fewest hires that meet the requirement, and the cheapest variant."""
+    ok = [r for r in rows if "total" in r]
+    lines = []
+    swept = [r for r in ok if r["variant"].startswith("hire ") or (r["variant"] == "baseline" and len(ok) > 1)]
+    if swept:
+        meeting = [r for r in swept if r["shortfall_hours"] <= 0.01]
+        if meeting:
+            best = min(meeting, key=lambda r: r["hires"])
+            lines.append(f"fewest hires that cover the requirement in every interval: {best['hires']} "
+                         f"(cost {best['cost']:,.2f})")
+        else:
+            top = max(swept, key=lambda r: r["hires"])
+            lines.append(f"no variant in the range covers the requirement: with {top['hires']} hires "
+                         f"{top['shortfall_hours']:,.1f} agent-hours are still short")
+    if ok:
+        cheapest = min(ok, key=lambda r: r["total"])
+        lines.append(f"cheapest variant by total: {cheapest['variant']} ({cheapest['changes']}), total "
+                     f"{cheapest['total']:,.2f} = cost {cheapest['cost']:,.2f} + shortfall {cheapest['shortfall_hours']:,.1f} h")
+    return lines

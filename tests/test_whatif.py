@@ -1,0 +1,83 @@
+"""What-if: changes, sweeps in parallel, the Variants sheet and the answer a sweep asks for."""
+
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from clirun import rota
+from scenario_builder import agent, write_scenario
+from scheduler import whatif as W
+from scheduler.errors import RotaError
+from scheduler.inputs import load_scenario
+
+
+@pytest.fixture
+def folder(tmp_path):
+    # pt is short: one pt speaker for three 8-hour afternoons that need two agents each hour.
+    return write_scenario(
+        tmp_path / "wi", sites=[{"site": "sz", "timezone": "Asia/Shanghai"}, {"site": "par", "timezone": "Europe/Paris"}],
+        agents=[agent("A1", site="sz", languages="pt;en", cost=10, min_hours=0),
+                agent("A2", site="sz", languages="en", cost=12, min_hours=8),
+                agent("P1", site="par", languages="fr", cost=25, min_hours=0)],
+        markets=[{"market": "BR", "timezone": "Asia/Shanghai", "language": "pt", "aht_seconds": 180},
+                 {"market": "US", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180},
+                 {"market": "FR", "timezone": "Europe/Paris", "language": "fr", "aht_seconds": 180}],
+        shifts=[{"shift": "E", "site": "*", "start": "12:00", "hours": 8}],
+        forecast=[{"market": m, "start": f"{d} {h:02d}:00", "questions": 10 if m == "BR" else 1}
+                  for m in ("BR", "US", "FR") for d in ("Mon", "Tue", "Wed") for h in range(12, 20)])
+
+
+def test_parse_changes():
+    assert W.parse_hire("paris:fr,en:2") == W.Hire("paris", ("fr", "en"), 2)
+    assert W.parse_hire("sz:pt:1:9.5:30") == W.Hire("sz", ("pt",), 1, 9.5, 30.0)
+    assert W.parse_hire("sz:pt:0..3") == W.Sweep(W.Hire("sz", ("pt",), 0), (0, 1, 2, 3))
+    assert W.parse_remove("site:par") == W.Remove(site="par") and W.parse_remove("A1") == W.Remove(agent_id="A1")
+    assert W.parse_demand("FR=1.25") == W.Demand("FR", 1.25)
+    for bad in ("paris:fr", "paris:fr:x", "paris:fr:3..1", "paris:french!:2", "paris:fr:2:cheap"):
+        with pytest.raises(RotaError):
+            W.parse_hire(bad)
+
+
+def test_apply_takes_the_site_median_contract(folder):
+    sc = load_scenario(folder)
+    changed = W.apply(sc, [W.Hire("sz", ("pt",), 2), W.Remove(site="par"), W.Demand("BR", 1.5)])
+    new = [a for a in changed.agents.values() if a.agent_id.startswith("NEW")]
+    assert len(new) == 2 and all(a.hourly_cost == 11 and a.min_hours == 4 and a.languages == ("pt",) for a in new)
+    assert "P1" not in changed.agents and "P1" in sc.agents
+    before = sum(r.questions for r in sc.forecast if r.market == "BR")
+    assert sum(r.questions for r in changed.forecast if r.market == "BR") == pytest.approx(1.5 * before)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hire", "nowhere:pt:1"], "unknown site"),
+    (["--remove", "Z99"], "remove Z99: unknown agent"),
+    (["--demand", "XX=2"], "unknown market"),
+    (["--demand", "BR=lots"], "expected MARKET=FACTOR"),
+    (["--hire", "sz:pt:0..2", "--hire", "sz:en:0..1"], "only one --hire may sweep"),
+])
+def test_bad_changes_exit_2(folder, tmp_path, capsys, args, message):
+    r = rota(capsys, "whatif", folder, *args, "--out", tmp_path / "o")
+    assert r.code == 2 and message in r.err
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
+
+
+def test_sweep_runs_in_parallel_and_hires_never_raise_that_languages_shortfall(folder, tmp_path, capsys):
+    r = rota(capsys, "whatif", folder, "--week", "2026-11-30", "--hire", "sz:pt:0..3", "--time-limit", "10",
+             "--processes", "2", "--out", tmp_path / "o")
+    assert r.code == 0, r.err
+    path = tmp_path / "o" / "wi-2026-W49-whatif.xlsx"
+    ws = load_workbook(path)["Variants"]
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["variant", "changes", "agents", "cost", "shortfall_hours", "total"]
+    assert header[-2:] == ["status", "gap"] and "cost_sz" in header and "targets_met_pt" in header and "asa_pt" in header
+    rows = [dict(zip(header, [c.value for c in row])) for row in ws.iter_rows(min_row=2)]
+    assert [r["variant"] for r in rows] == ["baseline", "hire 1", "hire 2", "hire 3"]
+    short = [r["shortfall_hours_pt"] for r in rows]
+    assert short == sorted(short, reverse=True) and short[0] > short[-1]
+    assert short[0] == pytest.approx(24.0)  # one of the two pt agents missing for 3 x 8 hours
+    assert [r["agents"] for r in rows] == [3, 4, 5, 6]
+    with zipfile.ZipFile(path) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+    assert "fewest hires that cover the requirement in every interval" in r.out or "no variant in the range" in r.out
+    assert "cheapest variant by total" in r.out
