@@ -84,7 +84,7 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
       rota staffing inputs/sample --week 2026-11-30 --out outputs/
     """
     from scheduler.calendar import planning_grid
-    from scheduler.fileio import atomic_outputs
+    from scheduler.fileio import atomic_outputs, write_csv
     from scheduler.inputs import load_scenario
     from scheduler.staffing import compute_staffing, staffing_table
     from scheduler.summary import staffing_report
@@ -95,7 +95,7 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
     st = compute_staffing(sc, grid)
     path = out_dir / "staffing.csv"
     with atomic_outputs(path, force=force) as (tmp,):
-        staffing_table(st).to_csv(tmp, index=False, lineterminator="\n")
+        write_csv(staffing_table(st), tmp)
     click.echo(staffing_report(sc, st))
     click.echo(f"\nwrote {path}")
 

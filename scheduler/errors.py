@@ -56,8 +56,15 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self._cells: set[tuple] = set()  # cells already reported as errors
 
     def add(self, file, row, column, value, expected, severity="error") -> None:
+        """Record a problem; a cell already reported as an error is not reported twice."""
+        cell = (file, row, column)
+        if column is not None and cell in self._cells:
+            return
+        if severity == "error":
+            self._cells.add(cell)
         shown = None if value is None else str(value)
         self.items.append(Problem(file, row, column, shown, expected, severity))
 

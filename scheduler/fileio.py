@@ -75,3 +75,23 @@ def atomic_outputs(*paths: Path, force: bool = False):
         for tmp in temps:
             if tmp.exists():
                 tmp.unlink()
+
+
+# OWASP, "CSV Injection": a field a spreadsheet would run as a formula gets a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Text that a spreadsheet would run is quoted; numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(frame, path: Path) -> None:
+    """A frame as UTF-8 CSV with every text field made safe for spreadsheets."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
+            safe[column] = safe[column].map(csv_safe)
+    safe.to_csv(path, index=False, lineterminator="\n")

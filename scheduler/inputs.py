@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytz
+from defusedxml import DefusedXmlException
 
 from scheduler.domain import (
     WEEKDAYS, Agent, CostSettings, ForecastRow, Leave, LocalMoment, Market, PlanSettings,
@@ -219,25 +220,66 @@ def _read_csv(path: Path, name: str, problems: Problems) -> Table | None:
     return _table_from_records(name, path.name, records, problems)
 
 
-def _read_sheet(book: Path, name: str, problems: Problems, book_label: str = WORKBOOK) -> Table | None:
-    import openpyxl
+# A real scenario or roster workbook unpacks to a few MB; refuse far larger ones before unpacking.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
-    label = f"{book_label}, sheet {name}"
+
+def _read_sheet(book: Path, name: str, problems: Problems, book_label: str = WORKBOOK) -> Table | None:
+    """One sheet as text. Formulas are never evaluated: their cached value is used with a warning
+    naming the cell, and a formula with no cached value is an error."""
+    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    label = f"{book_label}, sheet {name}"
     try:
-        wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as e:  # a damaged or foreign file
-        problems.add(book_label, None, None, None, f"cannot be opened as an .xlsx workbook ({type(e).__name__})")
-        return None
-    try:
-        sheet = next((wb[s] for s in wb.sheetnames if s.strip().lower() == name), None)
-        if sheet is None:
+        with zipfile.ZipFile(book) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            problems.add(book_label, None, None, None,
+                         f"unpacks to {unpacked / 2**20:,.0f} MB, far beyond any real scenario; refused unopened")
             return None
-        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        values = openpyxl.load_workbook(book, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(book, read_only=True, data_only=False)
+        try:
+            title = next((s for s in values.sheetnames if s.strip().lower() == name), None)
+            if title is None:
+                return None
+            records = _sheet_records(values[title], formulas[title], label, problems)
+        finally:
+            values.close()
+            formulas.close()
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, DefusedXmlException) as e:
+        # openpyxl parses through defusedxml, which stops entity bombs; it may wrap that in a ValueError.
+        if any(isinstance(x, DefusedXmlException) for x in (e, e.__cause__, e.__context__)):
+            problems.add(book_label, None, None, None, "refused: the file declares XML entities (an entity-expansion attack)")
+        else:
+            problems.add(book_label, None, None, None, f"cannot be opened as an .xlsx workbook ({type(e).__name__})")
+        return None
     return _table_from_records(name, label, records, problems)
+
+
+def _sheet_records(values, formulas, label: str, problems: Problems) -> list[list[str]]:
+    records: list[list[str]] = []
+    for r, (row, raw) in enumerate(zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True)), start=1):
+        record = []
+        for c, (v, f) in enumerate(zip(row, raw), start=1):
+            if isinstance(f, str) and f.startswith("="):
+                column = _header_name(records, c)
+                if v is None:
+                    problems.add(label, r, column, f, "a formula with no saved result; expected a value "
+                                 "(formulas are not evaluated: save the workbook in Excel, or paste values)")
+                else:
+                    problems.warn(label, r, column, f, f"a formula; its saved result {v!r} is used")
+            record.append(_cell_text(v))
+        records.append(record)
+    return records
+
+
+def _header_name(records: list[list[str]], column: int) -> str:
+    if records and column <= len(records[0]) and records[0][column - 1]:
+        return records[0][column - 1].strip().lower()
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(column)
 
 
 def _cell_text(value: Any) -> str:

@@ -14,7 +14,7 @@ from typing import Callable
 from scheduler import model as rota_model
 from scheduler.calendar import Grid, planning_grid
 from scheduler.domain import Scenario
-from scheduler.fileio import atomic_outputs, safe_name
+from scheduler.fileio import atomic_outputs, safe_name, write_csv
 from scheduler.model import SolveResult
 from scheduler.report import RunInfo, build_workbook, roster_csv_frame, roster_records
 from scheduler.roster import row_from_plan
@@ -62,4 +62,4 @@ def write_outputs(ev: Evaluation, info: RunInfo, workbook: Path, roster_csv: Pat
     with atomic_outputs(*paths, force=force) as temps:
         wb.save(temps[0])
         if roster_csv:
-            roster_csv_frame(roster_records(ev)).to_csv(temps[1], index=False, lineterminator="\n")
+            write_csv(roster_csv_frame(roster_records(ev)), temps[1])

@@ -32,7 +32,6 @@ BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 SITE_FILLS = ["DDEBF7", "FCE4D6", "E2EFDA", "FFF2CC", "EDEDED", "D9E1F2"]
 THIN = Side(style="thin", color="BFBFBF")
-FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -73,7 +72,7 @@ def _clock(minutes: int | None) -> time | None:
 
 
 def roster_csv_frame(records: list[dict]) -> pd.DataFrame:
-    """roster.csv: the same rows, as text a payroll import reads; text that a spreadsheet would run is quoted."""
+    """roster.csv: the same rows, dates and clocks as text a payroll import reads (made safe by `write_csv`)."""
     rows = []
     for rec in records:
         row = {}
@@ -85,8 +84,6 @@ def roster_csv_frame(records: list[dict]) -> pd.DataFrame:
                 v = v.isoformat()
             elif v is None:
                 v = ""
-            elif isinstance(v, str) and v.startswith(FORMULA_START + ("\t", "\r")):
-                v = "'" + v
             row[c] = v
         rows.append(row)
     return pd.DataFrame(rows, columns=ROSTER_COLUMNS)

@@ -16,6 +16,7 @@ from pathlib import Path
 from scheduler.calendar import Grid, localize, to_local
 from scheduler.domain import Scenario
 from scheduler.errors import Problems, RotaError
+from scheduler.fileio import FORMULA_PREFIXES
 from scheduler.inputs import Column, Table, _read_csv, parse_clock, parse_code, parse_languages, parse_number, parse_table
 
 ROSTER_COLUMNS = ["agent_id", "name", "site", "date", "start", "end", "timezone", "start_utc", "end_utc",
@@ -93,6 +94,10 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
         problems.raise_if_any()
         raise RotaError(f"{path}: no Roster sheet")
     table.file = path.name if path.suffix.lower() == ".csv" else f"{path.name}, sheet Roster"
+    for _, cells in table.rows:  # our CSV quotes text a spreadsheet would run; read it back as written
+        for k, v in cells.items():
+            if v.startswith("'") and v[1:].startswith(FORMULA_PREFIXES):
+                cells[k] = v[1:]
     cols = [
         Column("agent_id", parse_code), Column("date", _parse_date), Column("start", parse_clock),
         Column("end", lambda t: parse_clock(t, allow_24=True)), Column("break_start", parse_clock, None),
