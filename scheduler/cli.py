@@ -137,7 +137,11 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force)
     click.echo(plan_report(p.evaluation, p.info))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
-    click.echo(f"log: inputs {sc.fingerprint}, status {p.info.status}, output {workbook}", err=True)
+    click.echo(f"log: inputs {sc.fingerprint}, status {p.info.status}{' (interrupted)' if p.info.interrupted else ''}, "
+               f"output {workbook}", err=True)
+    if p.info.interrupted:
+        click.echo("interrupted: the best plan found so far was written, marked as interrupted in Summary", err=True)
+        sys.exit(130)
     if strict and (p.evaluation.shortfall_hours > 0 or p.evaluation.breaks):
         sys.exit(1)
 

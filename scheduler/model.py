@@ -373,21 +373,47 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         _hint(first.model, start)
         solver = cp_model.CpSolver()
         _params(solver, PHASE_ONE * limit, workers, seed)
-        status = solver.Solve(first.model, progress)
+        status, interrupted = _solve_interruptibly(solver, first.model, progress)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if interrupted:  # the first pass's plan is a valid rota; its bound holds only with pinned breaks
+                return _result(first, solver, status, progress, interrupted=True, bound_valid=False)
             start = {v.name: solver.ResponseProto().solution[i] for i, v in enumerate(first.model.Proto().variables) if v.name}
+        elif interrupted:
+            raise KeyboardInterrupt
     _hint(m.model, start)
     solver = cp_model.CpSolver()
     _params(solver, limit - (time.monotonic() - progress.start), workers, seed)
     progress.bound_valid = True
-    status = solver.Solve(m.model, progress)
+    status, interrupted = _solve_interruptibly(solver, m.model, progress)
+    if interrupted and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise KeyboardInterrupt
+    return _result(m, solver, status, progress, interrupted=interrupted, bound_valid=True)
+
+
+def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress) -> tuple[int, bool]:
+    """Solve; Ctrl-C stops the search and keeps the best plan found so far.
+
+    CP-SAT catches SIGINT itself (`catch_sigint_signal`) and returns what it
+    has; a Python handler could not run inside the native call. A search that
+    ends short of its time limit without proving optimality was interrupted.
+    """
+    solver.parameters.catch_sigint_signal = True
+    status = solver.Solve(model, progress)
+    stopped_early = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
+    return status, stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+
+
+def _result(m: RotaModel, solver: cp_model.CpSolver, status: int, progress, interrupted: bool,
+            bound_valid: bool) -> SolveResult:
     seconds = time.monotonic() - progress.start
     name = solver.StatusName(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult([], name, math.nan, math.nan, math.nan, seconds, progress=progress.events)
-    objective, bound = solver.ObjectiveValue() / UNITS, solver.BestObjectiveBound() / UNITS
+    objective = solver.ObjectiveValue() / UNITS
+    bound = solver.BestObjectiveBound() / UNITS if bound_valid else math.nan
     gap = 0.0 if status == cp_model.OPTIMAL else (objective - bound) / max(abs(objective), 1e-9)
-    return SolveResult(extract(m, solver), name, objective, bound, max(gap, 0.0), seconds, progress=progress.events)
+    return SolveResult(extract(m, solver), name, objective, bound, max(gap, 0.0) if bound_valid else math.nan,
+                       seconds, interrupted=interrupted, progress=progress.events)
 
 
 def _hint(target: cp_model.CpModel, by_name: dict[str, int]) -> None:

@@ -302,12 +302,12 @@ def write_summary(ws: Worksheet, ev: Evaluation, info: RunInfo) -> None:
     _put(ws, 1, 1, f"{ev.scenario.name}: rota {ev.grid.label}").font = Font(bold=True, size=14)
     items = summary_items(ev, info)
     _table(ws, ["item", "value"], [[k, v] for k, v, _ in items], start_row=3, widths={"item": 30, "value": 36})
-    for i, (_, v, fmt) in enumerate(items, start=4):
+    for i, (key, v, fmt) in enumerate(items, start=4):
         if fmt:
             ws.cell(row=i, column=2).number_format = fmt
         ws.cell(row=i, column=2).alignment = Alignment(horizontal="left")
-        if isinstance(v, float) and not math.isfinite(v):
-            _put(ws, i, 2, "no staffed interval")
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            _put(ws, i, 2, "no staffed interval" if key.startswith("asa_") else "n/a")
 
 
 def write_breaks(ws: Worksheet, ev: Evaluation) -> None:

@@ -107,3 +107,39 @@ def leave_fraction(scenario: Scenario, grid: Grid, agent_id: str) -> float:
 def contract_min_minutes(scenario: Scenario, grid: Grid, agent: Agent) -> int:
     """The weekly minimum, reduced pro rata for leave: a week off owes no hours."""
     return int(round(agent.min_hours * 60 * (1 - leave_fraction(scenario, grid, agent.agent_id))))
+
+
+def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption]]) -> list[str]:
+    """Contracts the rules make impossible, found before solving; each names the agent and the rules in conflict.
+
+    Short headcount is not among them (that is a shortfall in the plan). The
+    hours check is a relaxation (rest between shifts ignored), so what it
+    reports is certainly impossible.
+    """
+    out = []
+    for agent in scenario.agents.values():
+        opts = options[agent.agent_id]
+        where = f"agent {agent.agent_id} (agents.csv row {agent.row})"
+        site_templates = scenario.templates_for(agent.site)
+        if agent.earliest_start is not None and not any(
+                fits_window(agent, clock, t.minutes) for t in site_templates for clock in t.starts):
+            out.append(f"{where}: no shift template of site {agent.site} fits the daily window "
+                       f"{_clock(agent.earliest_start)}-{_clock(agent.latest_end)}")
+            continue
+        low = contract_min_minutes(scenario, grid, agent)
+        if low <= 0:
+            continue
+        best_per_day: dict[date, int] = {}
+        for o in opts:
+            best_per_day[o.day] = max(best_per_day.get(o.day, 0), o.paid_minutes)
+        reachable = sum(sorted(best_per_day.values(), reverse=True)[:agent.max_days])
+        if reachable < low:
+            out.append(f"{where}: min_hours {low / 60:g} cannot be reached: at most {reachable / 60:g} paid hours fit "
+                       f"in max_days {agent.max_days} with the templates of site {agent.site}"
+                       + (", the daily window" if agent.earliest_start is not None else "")
+                       + (", leave" if leave_spans(scenario, grid, agent.agent_id) else ""))
+    return out
+
+
+def _clock(minutes: int | None) -> str:
+    return "" if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"

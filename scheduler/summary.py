@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import date
 
@@ -92,8 +93,10 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
            f"{sc.policy.costs.shortfall_per_agent_hour:g}"
     if info.command == "plan":
+        bound = "no valid bound (stopped in the first pass)" if math.isnan(info.bound) else \
+            f"bound {info.bound:,.2f}, gap {info.gap:.2%}"
         line += f"\nsolver {info.status}{' (interrupted)' if info.interrupted else ''}: objective {info.objective:,.2f}, " \
-                f"bound {info.bound:,.2f}, gap {info.gap:.2%}, {info.seconds:.1f} s"
+                f"{bound}, {info.seconds:.1f} s"
     out += ["", line]
     if ev.breaks:
         out += ["", f"{len(ev.breaks)} rule breaks (see the Breaks sheet)"]

@@ -191,3 +191,21 @@ def test_leave_window_and_template_days_remove_options(tmp_path):
     assert {o.day.weekday() for o in opts if o.template == "W"} == {5, 6}
     # 14:00 + 8 h ends 22:00 (inside 23:00); 10:00 + 6 h fine.
     assert {o.template for o in opts} == {"E", "L", "W"}
+
+
+def test_impossible_contracts_are_diagnosed_before_solving(tmp_path, capsys):
+    from clirun import rota
+    folder = write_scenario(
+        tmp_path / "diag", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
+        agents=[agent("A1", min_hours=30, max_days=3), agent("A2", earliest_start="08:00", latest_end="12:00"),
+                agent("A3", min_hours=20, max_days=5)],
+        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}],
+        shifts=[{"shift": "D", "site": "hq", "start": "09:00", "hours": 8, "break_minutes": 60}],
+        forecast=hours("CN", "Mon", 9, 17), leave=[{"agent_id": "A3", "start": "Mon", "end": "Thu", "reason": "x"}])
+    r = rota(capsys, "plan", folder, "--week", "2026-11-30", "--out", tmp_path / "o", "--time-limit", "1")
+    assert r.code == 2
+    assert "agent A1 (agents.csv row 2): min_hours 30 cannot be reached: at most 21 paid hours fit in max_days 3" in r.err
+    assert "agent A2 (agents.csv row 3): no shift template of site hq fits the daily window 08:00-12:00" in r.err
+    # A3: 20 h pro rata for 4 days of leave is 8.57 h, reachable in the 3 days left: no complaint.
+    assert "A3" not in r.err
+    assert not (tmp_path / "o").exists()
