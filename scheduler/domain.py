@@ -15,6 +15,13 @@ from pathlib import Path
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def clock_text(minutes: int | None) -> str:
+    """Minutes after midnight as HH:MM (24:00 and later wrap); empty for None."""
+    if minutes is None:
+        return ""
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
 @dataclass(frozen=True)
 class Targets:
     """Response targets of a queue; the defaults are the team's KPIs."""

@@ -24,7 +24,7 @@ import pytz
 from defusedxml import DefusedXmlException
 
 from scheduler.domain import (
-    WEEKDAYS, Agent, CostSettings, ForecastRow, Leave, LocalMoment, Market, PlanSettings,
+    WEEKDAYS, Agent, clock_text, CostSettings, ForecastRow, Leave, LocalMoment, Market, PlanSettings,
     Policy, RuleSettings, Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
 )
 from scheduler.errors import Problems, RotaError
@@ -577,7 +577,7 @@ def _load_agents(table, sites, declared_sites, templates, problems) -> dict[str,
             problems.add(table.file, row, "min_hours", v["min_hours"], f"expected at most max_hours ({v['max_hours']:g})")
             ok = False
         if v["earliest_start"] is not None and v["latest_end"] is not None and v["earliest_start"] == v["latest_end"] % 1440:
-            problems.add(table.file, row, "latest_end", _clock(v["latest_end"]), "expected a different time from earliest_start")
+            problems.add(table.file, row, "latest_end", clock_text(v["latest_end"]), "expected a different time from earliest_start")
             ok = False
         if ok:
             if v["earliest_start"] is None and v["latest_end"] is not None:
@@ -586,10 +586,6 @@ def _load_agents(table, sites, declared_sites, templates, problems) -> dict[str,
                 v["latest_end"] = 1440
             agents[v["agent_id"]] = Agent(**v, row=row)
     return agents
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _load_leave(table, declared_agents, problems) -> list[Leave]:

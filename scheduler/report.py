@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.calendar import to_local
-from scheduler.roster import ROSTER_COLUMNS, clock_text, utc_text
+from scheduler.domain import clock_text
+from scheduler.roster import ROSTER_COLUMNS, utc_text
 from scheduler.validate import BREAK_COLUMNS, Evaluation
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")

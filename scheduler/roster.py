@@ -55,12 +55,6 @@ class RosterRow:
         return a, a + self.break_minutes
 
 
-def clock_text(minutes: int | None) -> str:
-    if minutes is None:
-        return ""
-    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
-
-
 def utc_text(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

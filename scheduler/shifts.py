@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.calendar import Grid, leave_spans, localize
-from scheduler.domain import Agent, Scenario
+from scheduler.domain import Agent, Scenario, clock_text
 
 EDGE_MINUTES = 60  # no break in the first or last hour of a shift
 BREAK_SPREAD_MINUTES = 60  # the optimiser staggers breaks within an hour either side of mid-shift
@@ -124,7 +124,7 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
         if agent.earliest_start is not None and not any(
                 fits_window(agent, clock, t.minutes) for t in site_templates for clock in t.starts):
             out.append(f"{where}: no shift template of site {agent.site} fits the daily window "
-                       f"{_clock(agent.earliest_start)}-{_clock(agent.latest_end)}")
+                       f"{clock_text(agent.earliest_start)}-{clock_text(agent.latest_end)}")
             continue
         low = contract_min_minutes(scenario, grid, agent)
         if low <= 0:
@@ -139,7 +139,3 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
                        + (", the daily window" if agent.earliest_start is not None else "")
                        + (", leave" if leave_spans(scenario, grid, agent.agent_id) else ""))
     return out
-
-
-def _clock(minutes: int | None) -> str:
-    return "" if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -23,7 +23,8 @@ from scheduler.calendar import Grid, leave_spans, to_local
 from scheduler.domain import Scenario
 from scheduler.model import add_coverage, eligible_queues, interval_overlaps
 from scheduler.pay import PayClock
-from scheduler.roster import RosterRow, clock_text
+from scheduler.domain import clock_text
+from scheduler.roster import RosterRow
 from scheduler.shifts import EDGE_MINUTES, contract_min_minutes, fits_window
 from scheduler.staffing import Staffing, achieved
 
