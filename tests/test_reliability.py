@@ -1,0 +1,127 @@
+"""Files people edit by hand: any damage gives exit 0 or 2 with a message, never a traceback; nothing is lost."""
+
+import errno
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from clirun import rota
+from scenario_builder import agent, write_scenario
+
+SAMPLE = Path("inputs/sample")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return write_scenario(
+        tmp_path_factory.mktemp("rel") / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
+        agents=[agent("A1", min_hours=0), agent("A2", languages="en;fr", min_hours=0)],
+        markets=[{"market": "US", "timezone": "America/New_York", "language": "en", "aht_seconds": 180},
+                 {"market": "FR", "timezone": "Europe/Paris", "language": "fr", "aht_seconds": 180, "patience_seconds": 90}],
+        shifts=[{"shift": "D", "site": "hq", "start": "09:00-11:00/60", "hours": 8, "break_minutes": 60}],
+        forecast=[{"market": m, "start": f"Mon {h:02d}:00", "questions": 10} for m in ("US", "FR") for h in range(8, 12)],
+        leave=[{"agent_id": "A1", "start": "2026-12-01", "end": "2026-12-01 12:00", "reason": "doctor"}])
+
+
+TABLES = ["agents.csv", "sites.csv", "markets.csv", "shifts.csv", "forecast.csv", "leave.csv", "policy.toml"]
+JUNK = ["", " ", "-1", "1e309", "nan", "inf", "9" * 40, "25:99", "Mon 24:00", "2026-02-30 10:00", "=1+1", "é", "\x00",
+        '"', ",", ";", "Europe/Atlantis", "  09:00  ", "0..", "1,5", "TRUE"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.sampled_from(TABLES), seed=st.integers(0, 10**6), junk=st.sampled_from(JUNK),
+       how=st.sampled_from(["cell", "truncate", "bytes", "header", "empty"]))
+def test_damaged_scenarios_never_crash(small, tmp_path_factory, capsys, table, seed, junk, how):
+    folder = tmp_path_factory.mktemp("fz") / "s"
+    shutil.copytree(small, folder)
+    path = folder / table
+    data = path.read_bytes()
+    rnd = random.Random(seed)
+    if how == "cell":
+        lines = data.decode().split("\n")
+        k = rnd.randrange(len(lines))
+        cells = lines[k].split(",")
+        cells[rnd.randrange(len(cells))] = junk
+        lines[k] = ",".join(cells)
+        data = "\n".join(lines).encode()
+    elif how == "truncate":
+        data = data[: rnd.randrange(len(data) + 1)]
+    elif how == "bytes":
+        pos = rnd.randrange(len(data) + 1)
+        data = data[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 8))) + data[pos:]
+    elif how == "header":
+        data = data.replace(b",", b";", 1)
+    else:
+        data = b""
+    path.write_bytes(data)
+    r = rota(capsys, "check", folder)
+    assert r.code in (0, 2)
+    if r.code == 2:
+        assert r.err.startswith("error: ") and r.err.strip()
+
+
+def test_bom_and_latin1(small, tmp_path, capsys):
+    folder = tmp_path / "s"
+    shutil.copytree(small, folder)
+    (folder / "sites.csv").write_bytes(b"\xef\xbb\xbf" + (folder / "sites.csv").read_bytes())
+    assert rota(capsys, "check", folder).code == 0  # a BOM is fine
+    (folder / "agents.csv").write_bytes((folder / "agents.csv").read_bytes().replace(b"Agent A2", "Agënt".encode("latin-1")))
+    r = rota(capsys, "check", folder)
+    assert r.code == 2 and "agents.csv, row 3: not UTF-8 text" in r.err and "save the file as CSV UTF-8" in r.err
+
+
+def test_disk_full_leaves_earlier_files_and_no_temp(small, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.xlsx").write_bytes(b"last week's plan")
+    import openpyxl.workbook.workbook as wbmod
+
+    def full(self, filename):
+        Path(filename).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(wbmod.Workbook, "save", full)
+    r = rota(capsys, "plan", small, "--week", "2026-11-30", "--out", out, "--time-limit", "2", "--quiet")
+    assert r.code == 2 and "No space left on device" in r.err
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.xlsx"]
+    assert (out / "earlier.xlsx").read_bytes() == b"last week's plan"
+
+
+def test_output_folder_that_is_a_file(small, tmp_path, capsys):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    r = rota(capsys, "plan", small, "--week", "2026-11-30", "--out", blocker, "--time-limit", "2", "--quiet")
+    assert r.code == 2 and "'--out'" in r.err and "is a file" in r.err
+    assert blocker.read_text() == "not a folder"
+
+
+ROSTER = ("agent_id,name,site,date,start,end,timezone,start_utc,end_utc,paid_hours,break_start,break_minutes,queues,cost\n"
+          "A1,Agent A1,hq,2026-11-30,09:00,17:00,Asia/Shanghai,2026-11-30T01:00:00Z,2026-11-30T09:00:00Z,7,13:00,60,en,70\n"
+          "A2,Agent A2,hq,2026-11-30,10:00,18:00,Asia/Shanghai,2026-11-30T02:00:00Z,2026-11-30T10:00:00Z,7,14:00,60,\"en,fr\",70\n")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), junk=st.sampled_from(JUNK), how=st.sampled_from(["cell", "truncate", "bytes"]))
+def test_damaged_rosters_never_crash(small, tmp_path_factory, capsys, seed, junk, how):
+    tmp = tmp_path_factory.mktemp("rz")
+    rnd = random.Random(seed)
+    data = ROSTER.encode()
+    if how == "cell":
+        lines = ROSTER.split("\n")
+        k = rnd.randrange(1, 3)
+        cells = lines[k].split(",")
+        cells[rnd.randrange(len(cells))] = junk
+        lines[k] = ",".join(cells)
+        data = "\n".join(lines).encode()
+    elif how == "truncate":
+        data = data[: rnd.randrange(len(data) + 1)]
+    else:
+        pos = rnd.randrange(len(data) + 1)
+        data = data[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 8))) + data[pos:]
+    (tmp / "roster.csv").write_bytes(data)
+    r = rota(capsys, "evaluate", small, tmp / "roster.csv", "--week", "2026-11-30", "--out", tmp / "o")
+    assert r.code in (0, 2)
+    if r.code == 2:
+        assert r.err.startswith("error: ") and not (tmp / "o").exists()
