@@ -223,7 +223,7 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     from scheduler.calendar import planning_grid
     from scheduler.fileio import atomic_outputs, refuse_existing, safe_name
     from scheduler.inputs import load_scenario
-    from scheduler.report import build_whatif_workbook
+    from scheduler.report import build_whatif_workbook, save_workbook
     from scheduler.textable import table
     from scheduler import whatif as W
 
@@ -250,7 +250,7 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
         stamp = datetime.combine(grid.first_day, time()) - timedelta(days=7)
         wb = build_whatif_workbook(rows, f"{sc.name} {grid.label} what-if", stamp)
         with atomic_outputs(path, force=force) as (tmp,):
-            wb.save(tmp)
+            save_workbook(wb, tmp)
     headers = ["variant", "changes", "agents", "cost", "shortfall_hours", "total", "status", "gap"]
     shown = [[f"{r[h]:.1%}" if h == "gap" and r.get(h) is not None else r.get(h) for h in headers] for r in rows]
     click.echo(table(headers, shown, f"What-if {grid.label}"))

@@ -18,7 +18,7 @@ from scheduler.errors import RotaError
 from scheduler.shifts import diagnose
 from scheduler.fileio import atomic_outputs, safe_name, write_csv
 from scheduler.model import SolveResult
-from scheduler.report import RunInfo, build_workbook, roster_csv_frame, roster_records
+from scheduler.report import RunInfo, build_workbook, roster_csv_frame, roster_records, save_workbook
 from scheduler.roster import row_from_plan
 from scheduler.staffing import Staffing, compute_staffing
 from scheduler.validate import Evaluation, evaluate
@@ -65,6 +65,6 @@ def write_outputs(ev: Evaluation, info: RunInfo, workbook: Path, roster_csv: Pat
     wb = build_workbook(ev, info, with_breaks=with_breaks)
     paths = [workbook] + ([roster_csv] if roster_csv else [])
     with atomic_outputs(*paths, force=force) as temps:
-        wb.save(temps[0])
+        save_workbook(wb, temps[0])
         if roster_csv:
             write_csv(roster_csv_frame(roster_records(ev)), temps[1])

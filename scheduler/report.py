@@ -339,7 +339,28 @@ def build_workbook(ev: Evaluation, info: RunInfo, with_breaks: bool = False) -> 
 
 
 def save_workbook(wb: Workbook, path: Path) -> None:
-    wb.save(path)
+    """Save so that the same content gives the same bytes.
+
+    openpyxl stamps the save time into docProps/core.xml and the zip entries;
+    both are replaced by the workbook's own (fixed) creation stamp.
+    """
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    stamp = wb.properties.created or datetime(2000, 1, 1)
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso.encode() + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
 
 
 def variant_columns(rows: list[dict]) -> list[str]:

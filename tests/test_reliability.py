@@ -77,12 +77,12 @@ def test_disk_full_leaves_earlier_files_and_no_temp(small, tmp_path, capsys, mon
     out = tmp_path / "out"
     out.mkdir()
     (out / "earlier.xlsx").write_bytes(b"last week's plan")
-    import openpyxl.workbook.workbook as wbmod
+    import scheduler.plan
 
-    def full(self, filename):
-        Path(filename).write_bytes(b"partial")
+    def full(wb, path):
+        Path(path).write_bytes(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(wbmod.Workbook, "save", full)
+    monkeypatch.setattr(scheduler.plan, "save_workbook", full)
     r = rota(capsys, "plan", small, "--week", "2026-11-30", "--out", out, "--time-limit", "2", "--quiet")
     assert r.code == 2 and "No space left on device" in r.err
     assert sorted(p.name for p in out.iterdir()) == ["earlier.xlsx"]
@@ -125,3 +125,11 @@ def test_damaged_rosters_never_crash(small, tmp_path_factory, capsys, seed, junk
     assert r.code in (0, 2)
     if r.code == 2:
         assert r.err.startswith("error: ") and not (tmp / "o").exists()
+
+
+def test_same_roster_gives_the_same_workbook_bytes(small, tmp_path, capsys):
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    for k in (1, 2):
+        assert rota(capsys, "evaluate", small, tmp_path / "roster.csv", "--out", tmp_path / f"o{k}").code == 0
+    a, b = (tmp_path / f"o{k}" / "roster-evaluated.xlsx" for k in (1, 2))
+    assert a.read_bytes() == b.read_bytes()
