@@ -263,6 +263,70 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
         sys.exit(130)
 
 
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("roster", type=click.Path(path_type=Path))
+@week_option
+@click.option("--runs", type=click.IntRange(min=1), default=20, show_default=True, help="Independent runs of the week.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run (default: policy.toml).")
+@click.option("--lognormal", is_flag=True, help="Lognormal handle times (CV 1) instead of exponential.")
+@click.option("--history-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the first run's chats as a history.csv.")
+@click.option("--processes", type=click.IntRange(min=1), help="Runs at once (default: the machine's cores).")
+@out_option
+@force_option
+def simulate(scenario, roster, week, runs, seed, lognormal, history_out, processes, out_dir, force) -> None:
+    """Play a rostered week chat by chat and set simulated response times beside the plan's prediction.
+
+    \b
+    Example:
+      rota simulate inputs/sample outputs/sample-2026-W49.xlsx --runs 20
+    """
+    from scheduler import simulate as S
+    from scheduler.fileio import atomic_outputs, refuse_existing, safe_name, write_csv
+    from scheduler.inputs import load_scenario
+    from scheduler.report import RunInfo, build_workbook, save_workbook, write_simulation
+    from scheduler.roster import read_roster
+    from scheduler.staffing import compute_staffing
+    from scheduler.textable import table
+    from scheduler.validate import evaluate, place
+
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    rows = read_roster(roster, sc)
+    grid = _roster_grid(sc, rows, week)
+    path = out_dir / f"{safe_name(roster.stem)}-simulated.xlsx"
+    refuse_existing(path, *([history_out] if history_out else []), force=force)
+    staffing = compute_staffing(sc, grid)
+    ev = evaluate(sc, grid, staffing, rows)
+    shifts = [s for s in place(sc, grid, rows) if 0 <= s.start < grid.minutes]
+    first = seed if seed is not None else sc.policy.solver.seed
+    click.echo(f"simulating {sc.name} {grid.label}: {runs} runs of {len(shifts)} shifts", err=True)
+    results = S.run_many(sc, grid, staffing, shifts, runs, first, lognormal, processes,
+                         done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True) if k == n or k % 5 == 0 else None)
+    rep = S.compare(ev, results)
+    wb = build_workbook(ev, RunInfo(command="simulate"))
+    write_simulation(wb, rep, grid.timezone)
+    outputs = [path] + ([history_out] if history_out else [])
+    with atomic_outputs(*outputs, force=force) as temps:
+        save_workbook(wb, temps[0])
+        if history_out:
+            write_csv(S.history_frame(S.simulate(sc, grid, staffing, shifts, first, lognormal), sc, grid), temps[1])
+    w = rep.weekly
+    click.echo(table(["queue", "pred_asa_s", "sim_asa_s", "±", "pred_sl", "sim_sl", "±", "within_10%"],
+                     [[r.queue, round(r.predicted_asa, 1), round(r.simulated_asa, 1), round(r.asa_ci, 1),
+                       f"{r.predicted_sl:.1%}", f"{r.simulated_sl:.1%}", f"{r.sl_ci:.1%}", "yes" if r.within_10pct else "no"]
+                      for r in w.itertuples(index=False)],
+                     f"Predicted against simulated, {grid.label}, {runs} runs (ASA over the hours the plan staffs)"))
+    for r in w.itertuples(index=False):
+        if not r.within_10pct:
+            click.echo(f"{r.queue}: {r.why}")
+    flagged = int((rep.cells["disagrees"] != "").sum())
+    click.echo(f"{flagged} of {int((rep.cells['arrivals'] > 0).sum())} queue-intervals with questions have a prediction "
+               "outside the simulated 95 % interval (column disagrees)")
+    click.echo(f"\nwrote {path}" + (f"\nwrote {history_out}" if history_out else ""))
+
+
 def _roster_grid(sc, rows, week):
     """The planning week holding most of the roster's shifts, unless --week says."""
     from collections import Counter

@@ -404,3 +404,53 @@ def build_whatif_workbook(rows: list[dict], title: str, stamp: datetime) -> Work
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.title = title
     return wb
+
+
+SIM_KPIS = ["asa_seconds", "service_level", "complex_service_level", "abandon_rate"]
+
+
+def write_simulation(wb: Workbook, rep, timezone: str) -> None:
+    """Simulation (queue x interval), SimulationMarkets (market x local hour), SimulationWeek (per queue)."""
+    fmt = {"asa_seconds": "0.0", "service_level": "0.0%", "complex_service_level": "0.0%", "abandon_rate": "0.0%"}
+    columns = ["queue", "interval_start", "arrivals", "required", "scheduled"]
+    for k in SIM_KPIS:
+        columns += [k, f"sim_{k}", f"sim_{k}_ci"]
+    columns += ["disagrees"]
+    df = rep.cells.copy()
+    df["interval_start"] = [to_local(t, timezone).replace(tzinfo=None) for t in df["interval_start"]]
+    formats = {"interval_start": "ddd yyyy-mm-dd hh:mm", "arrivals": "0.0", "required": "0.00", "scheduled": "0.00"}
+    for k in SIM_KPIS:
+        formats[k] = formats[f"sim_{k}"] = formats[f"sim_{k}_ci"] = fmt[k]
+    ws = wb.create_sheet("Simulation")
+    _table(ws, columns, _frame_rows(df, columns), formats=formats, widths={"interval_start": 21, "disagrees": 30})
+    n = len(df)
+    if n:
+        col = get_column_letter(columns.index("disagrees") + 1)
+        ws.conditional_formatting.add(f"{col}2:{col}{n + 1}", CellIsRule(operator="notEqual", formula=['""'], fill=BAD_FILL))
+    anchor = get_column_letter(len(columns) + 2)
+    first = 2
+    for k, (q, g) in enumerate(df.groupby("queue", sort=False)):
+        last = first + len(g) - 1
+        chart = LineChart()
+        chart.title = f"{q}: predicted against simulated ASA (s)"
+        chart.height, chart.width = 7, 24
+        from openpyxl.chart.series import SeriesLabel
+        for name, label in (("asa_seconds", "predicted"), ("sim_asa_seconds", "simulated")):
+            chart.add_data(Reference(ws, min_col=columns.index(name) + 1, min_row=first, max_row=last))
+            chart.series[-1].tx = SeriesLabel(v=label)
+        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        chart.x_axis.number_format = "ddd hh:mm"
+        chart.x_axis.tickLblSkip = max(1, len(g) // 14)
+        ws.add_chart(chart, f"{anchor}{2 + k * 15}")
+        first = last + 1
+    mcols = ["market", "local_start", "timezone", "queue", "arrivals"]
+    for k in SIM_KPIS:
+        mcols += [k, f"sim_{k}", f"sim_{k}_ci"]
+    mformats = {**formats, "local_start": "ddd yyyy-mm-dd hh:mm"}
+    _table(wb.create_sheet("SimulationMarkets"), mcols, _frame_rows(rep.markets, mcols), formats=mformats,
+           widths={"local_start": 21, "timezone": 20})
+    wcols = ["queue", "predicted_asa", "simulated_asa", "asa_ci", "predicted_sl", "simulated_sl", "sl_ci",
+             "within_10pct", "why"]
+    _table(wb.create_sheet("SimulationWeek"), wcols, _frame_rows(rep.weekly, wcols),
+           formats={"predicted_asa": "0.0", "simulated_asa": "0.0", "asa_ci": "0.0", "predicted_sl": "0.0%",
+                    "simulated_sl": "0.0%", "sl_ci": "0.0%"}, widths={"why": 100})
