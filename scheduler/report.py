@@ -220,27 +220,30 @@ def write_coverage(ws: Worksheet, ev: Evaluation) -> None:
         met_col = get_column_letter(COVERAGE_COLUMNS.index("targets_met") + 1)
         ws.conditional_formatting.add(f"{met_col}2:{met_col}{n + 1}",
                                       CellIsRule(operator="equal", formula=['"no"'], fill=BAD_FILL))
-    # One chart per queue: required against scheduled over the week (rows are grouped by queue).
-    anchor_col = get_column_letter(len(COVERAGE_COLUMNS) + 2)
+    queue_charts(ws, df, COVERAGE_COLUMNS, [("required", "required"), ("scheduled", "scheduled")],
+                 "{queue}: required vs scheduled agents (" + tz + ")", "agents")
+
+
+def queue_charts(ws: Worksheet, df: pd.DataFrame, columns: list[str], series: list[tuple[str, str]],
+                 title: str, y_title: str) -> None:
+    """One line chart per queue over the week, beside a table whose rows are grouped by queue (column B: time)."""
+    from openpyxl.chart.series import SeriesLabel
+
+    anchor = get_column_letter(len(columns) + 2)
     first = 2
     for k, (q, g) in enumerate(df.groupby("queue", sort=False)):
         last = first + len(g) - 1
         chart = LineChart()
-        chart.title = f"{q}: required vs scheduled agents ({tz})"
-        chart.y_axis.title = "agents"
-        chart.x_axis.title = "interval"
+        chart.title = title.format(queue=q)
+        chart.y_axis.title = y_title
         chart.height, chart.width = 7, 24
-        for col in ("required", "scheduled"):
-            j = COVERAGE_COLUMNS.index(col) + 1
-            chart.add_data(Reference(ws, min_col=j, min_row=first, max_row=last), titles_from_data=False)
-        chart.series[0].tx = None
-        from openpyxl.chart.series import SeriesLabel
-        chart.series[0].tx = SeriesLabel(v="required")
-        chart.series[1].tx = SeriesLabel(v="scheduled")
+        for name, label in series:
+            chart.add_data(Reference(ws, min_col=columns.index(name) + 1, min_row=first, max_row=last))
+            chart.series[-1].tx = SeriesLabel(v=label)
         chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
         chart.x_axis.number_format = "ddd hh:mm"
         chart.x_axis.tickLblSkip = max(1, len(g) // 14)
-        ws.add_chart(chart, f"{anchor_col}{2 + k * 15}")
+        ws.add_chart(chart, f"{anchor}{2 + k * 15}")
         first = last + 1
 
 
@@ -427,22 +430,8 @@ def write_simulation(wb: Workbook, rep, timezone: str) -> None:
     if n:
         col = get_column_letter(columns.index("disagrees") + 1)
         ws.conditional_formatting.add(f"{col}2:{col}{n + 1}", CellIsRule(operator="notEqual", formula=['""'], fill=BAD_FILL))
-    anchor = get_column_letter(len(columns) + 2)
-    first = 2
-    for k, (q, g) in enumerate(df.groupby("queue", sort=False)):
-        last = first + len(g) - 1
-        chart = LineChart()
-        chart.title = f"{q}: predicted against simulated ASA (s)"
-        chart.height, chart.width = 7, 24
-        from openpyxl.chart.series import SeriesLabel
-        for name, label in (("asa_seconds", "predicted"), ("sim_asa_seconds", "simulated")):
-            chart.add_data(Reference(ws, min_col=columns.index(name) + 1, min_row=first, max_row=last))
-            chart.series[-1].tx = SeriesLabel(v=label)
-        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
-        chart.x_axis.number_format = "ddd hh:mm"
-        chart.x_axis.tickLblSkip = max(1, len(g) // 14)
-        ws.add_chart(chart, f"{anchor}{2 + k * 15}")
-        first = last + 1
+    queue_charts(ws, df, columns, [("asa_seconds", "predicted"), ("sim_asa_seconds", "simulated")],
+                 "{queue}: predicted against simulated ASA", "seconds")
     mcols = ["market", "local_start", "timezone", "queue", "arrivals"]
     for k in SIM_KPIS:
         mcols += [k, f"sim_{k}", f"sim_{k}_ci"]

@@ -26,6 +26,25 @@ def small(tmp_path_factory):
         leave=[{"agent_id": "A1", "start": "2026-12-01", "end": "2026-12-01 12:00", "reason": "doctor"}])
 
 
+def damage(data: bytes, how: str, junk: str, rnd: random.Random, first_line: int = 0) -> bytes:
+    """Break a text file the way hand edits and bad transfers do."""
+    if how == "cell":
+        lines = data.decode().split("\n")
+        k = rnd.randrange(first_line, max(first_line + 1, len(lines) - 1))
+        cells = lines[k].split(",")
+        cells[rnd.randrange(len(cells))] = junk
+        lines[k] = ",".join(cells)
+        return "\n".join(lines).encode()
+    if how == "truncate":
+        return data[: rnd.randrange(len(data) + 1)]
+    if how == "bytes":
+        pos = rnd.randrange(len(data) + 1)
+        return data[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 8))) + data[pos:]
+    if how == "header":
+        return data.replace(b",", b";", 1)
+    return b""
+
+
 TABLES = ["agents.csv", "sites.csv", "markets.csv", "shifts.csv", "forecast.csv", "leave.csv", "policy.toml"]
 JUNK = ["", " ", "-1", "1e309", "nan", "inf", "9" * 40, "25:99", "Mon 24:00", "2026-02-30 10:00", "=1+1", "é", "\x00",
         '"', ",", ";", "Europe/Atlantis", "  09:00  ", "0..", "1,5", "TRUE"]
@@ -38,25 +57,7 @@ def test_damaged_scenarios_never_crash(small, tmp_path_factory, capsys, table, s
     folder = tmp_path_factory.mktemp("fz") / "s"
     shutil.copytree(small, folder)
     path = folder / table
-    data = path.read_bytes()
-    rnd = random.Random(seed)
-    if how == "cell":
-        lines = data.decode().split("\n")
-        k = rnd.randrange(len(lines))
-        cells = lines[k].split(",")
-        cells[rnd.randrange(len(cells))] = junk
-        lines[k] = ",".join(cells)
-        data = "\n".join(lines).encode()
-    elif how == "truncate":
-        data = data[: rnd.randrange(len(data) + 1)]
-    elif how == "bytes":
-        pos = rnd.randrange(len(data) + 1)
-        data = data[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 8))) + data[pos:]
-    elif how == "header":
-        data = data.replace(b",", b";", 1)
-    else:
-        data = b""
-    path.write_bytes(data)
+    path.write_bytes(damage(path.read_bytes(), how, junk, random.Random(seed)))
     r = rota(capsys, "check", folder)
     assert r.code in (0, 2)
     if r.code == 2:
@@ -106,20 +107,7 @@ ROSTER = ("agent_id,name,site,date,start,end,timezone,start_utc,end_utc,paid_hou
 @given(seed=st.integers(0, 10**6), junk=st.sampled_from(JUNK), how=st.sampled_from(["cell", "truncate", "bytes"]))
 def test_damaged_rosters_never_crash(small, tmp_path_factory, capsys, seed, junk, how):
     tmp = tmp_path_factory.mktemp("rz")
-    rnd = random.Random(seed)
-    data = ROSTER.encode()
-    if how == "cell":
-        lines = ROSTER.split("\n")
-        k = rnd.randrange(1, 3)
-        cells = lines[k].split(",")
-        cells[rnd.randrange(len(cells))] = junk
-        lines[k] = ",".join(cells)
-        data = "\n".join(lines).encode()
-    elif how == "truncate":
-        data = data[: rnd.randrange(len(data) + 1)]
-    else:
-        pos = rnd.randrange(len(data) + 1)
-        data = data[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 8))) + data[pos:]
+    data = damage(ROSTER.encode(), how, junk, random.Random(seed), first_line=1)
     (tmp / "roster.csv").write_bytes(data)
     r = rota(capsys, "evaluate", small, tmp / "roster.csv", "--week", "2026-11-30", "--out", tmp / "o")
     assert r.code in (0, 2)
