@@ -311,7 +311,8 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     with atomic_outputs(*outputs, force=force) as temps:
         save_workbook(wb, temps[0])
         if history_out:
-            write_csv(S.history_frame(S.simulate(sc, grid, staffing, shifts, first, lognormal), sc, grid), temps[1])
+            write_csv(S.history_frame(S.simulate(sc, grid, staffing, shifts, first, lognormal), sc, grid, staffing, first),
+                      temps[1])
     w = rep.weekly
     click.echo(table(["queue", "pred_asa_s", "sim_asa_s", "±", "pred_sl", "sim_sl", "±", "within_10%"],
                      [[r.queue, round(r.predicted_asa, 1), round(r.simulated_asa, 1), round(r.asa_ci, 1),
@@ -325,6 +326,112 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     click.echo(f"{flagged} of {int((rep.cells['arrivals'] > 0).sum())} queue-intervals with questions have a prediction "
                "outside the simulated 95 % interval (column disagrees)")
     click.echo(f"\nwrote {path}" + (f"\nwrote {history_out}" if history_out else ""))
+
+
+@cli.command()
+@click.argument("history", type=click.Path(path_type=Path))
+@click.option("--scenario", "scenario", type=click.Path(path_type=Path), required=True,
+              help="The scenario whose markets (and planning interval) the history belongs to.")
+@click.option("--weeks", type=click.IntRange(min=1), default=6, show_default=True, help="Weeks of history to use.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("outputs/forecast.csv"),
+              show_default=True, help="Where to write the forecast.")
+@force_option
+def forecast(history, scenario, weeks, out_file, force) -> None:
+    """Turn the chat history into next week's typical-week forecast.csv.
+
+    \b
+    Example:
+      rota forecast inputs/sample/history.csv.gz --scenario inputs/sample --out outputs/forecast.csv
+    """
+    from scheduler import forecast as F
+    from scheduler.fileio import atomic_outputs, write_csv
+    from scheduler.history import load_history, market_facts, slot_label, weekly_counts, with_local
+    from scheduler.inputs import load_scenario
+    from scheduler.textable import table
+
+    sc = load_scenario(scenario)
+    f = with_local(load_history(history, sc), sc)
+    interval = sc.policy.plan.interval_minutes
+    counts = weekly_counts(f, interval, {m: mk.timezone for m, mk in sc.markets.items()})
+    rows, accuracy = [], []
+    for market in sc.markets:
+        weeks_of = counts.get(market)
+        if weeks_of is None or weeks_of.empty:
+            click.echo(f"warning: no complete week of history for market {market}; it gets no forecast rows", err=True)
+            continue
+        profile, acc = F.forecast_market(weeks_of, weeks)
+        rows += [{"market": market, "start": slot_label(k, interval), "questions": round(float(q), 1)}
+                 for k, q in enumerate(profile)]
+        if acc:
+            accuracy.append((market, acc))
+    import pandas as pd
+    with atomic_outputs(out_file, force=force) as (tmp,):
+        write_csv(pd.DataFrame(rows, columns=["market", "start", "questions"]), tmp)
+    click.echo(table(["market", "weeks", "wape", "wape_naive", "beats_naive", "trend_per_week"],
+                     [[m, a.weeks_used, f"{a.wape:.1%}", f"{a.wape_naive:.1%}", "yes" if a.beats_naive else "NO",
+                       f"{a.trend_per_week:+.1%}"] for m, a in accuracy],
+                     "Accuracy on the last week held out (weighted absolute percentage error)"))
+    for m, a in accuracy:
+        if not a.beats_naive:
+            click.echo(f"{m}: the forecast does not beat seasonal-naive on the held-out week")
+    facts = sorted(market_facts(f), key=lambda x: list(sc.markets).index(x.market))
+    click.echo("")
+    click.echo(table(["market", "questions", "aht_s", "(markets.csv)", "bot", "(markets.csv)", "complex", "(markets.csv)",
+                      "patience_s", "(markets.csv)"],
+                     [[x.market, x.questions, round(x.aht_seconds, 1), sc.markets[x.market].aht_seconds,
+                       f"{x.bot_deflection:.0%}", f"{sc.markets[x.market].bot_deflection:.0%}",
+                       f"{x.complex_share:.0%}", f"{sc.markets[x.market].complex_share:.0%}",
+                       round(x.patience_seconds, 0) if x.patience_seconds == x.patience_seconds else "-",
+                       sc.markets[x.market].patience_seconds or "-"] for x in facts],
+                     "What the history says, beside markets.csv"))
+    click.echo(f"\nwrote {out_file}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("history", type=click.Path(path_type=Path))
+@click.option("--roster", type=click.Path(path_type=Path), help="The roster that was worked (workbook or roster CSV).")
+@week_option
+@out_option
+@force_option
+def review(scenario, history, roster, week, out_dir, force) -> None:
+    """Measure what viewers got against the targets, by market and local hour.
+
+    \b
+    Example:
+      rota review inputs/sample inputs/sample/history.csv.gz --roster outputs/sample-2026-W49.xlsx
+    """
+    from datetime import datetime, time, timedelta
+
+    from scheduler import review as R
+    from scheduler.fileio import atomic_outputs, safe_name
+    from scheduler.history import load_history
+    from scheduler.inputs import load_scenario
+    from scheduler.report import build_review_workbook, save_workbook
+    from scheduler.roster import read_roster
+
+    sc = load_scenario(scenario)
+    hist = load_history(history, sc)
+    cells = R.review_cells(hist, sc)
+    gaps = None
+    if roster:
+        rows = read_roster(roster, sc)
+        grid = _roster_grid(sc, rows, week)
+        gaps = R.roster_gaps(hist, sc, rows, grid.first_day)
+    last = hist["arrived"].max()
+    stem = safe_name(Path(history).name.split(".")[0])
+    path = out_dir / f"{safe_name(sc.name)}-{stem}-review.xlsx"
+    stamp = datetime.combine(last.date(), time())
+    wb = build_review_workbook(cells, gaps, f"{sc.name} review", stamp - timedelta(days=0))
+    with atomic_outputs(path, force=force) as (tmp,):
+        save_workbook(wb, tmp)
+    missed = cells[cells["worst_miss"] > 0]
+    click.echo(f"{len(hist):,} questions from {hist['arrived'].min():%Y-%m-%d} to {last:%Y-%m-%d}; "
+               f"{len(missed)} of {len(cells)} market-hours miss a target")
+    click.echo("worst gaps:" if gaps is not None else "worst hours:")
+    for line in R.worst_gaps(cells, gaps, sc):
+        click.echo(f"  {line}")
+    click.echo(f"\nwrote {path}")
 
 
 def _roster_grid(sc, rows, week):

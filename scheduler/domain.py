@@ -33,6 +33,7 @@ class Targets:
     max_abandon_rate: float = 0.05
     max_occupancy: float = 0.85
     shrinkage: float = 0.0
+    min_resolution_rate: float = 0.85  # resolved on first contact, in the viewer's language (reviewed, not staffed)
 
 
 TARGET_FIELDS = tuple(Targets.__dataclass_fields__)

@@ -380,6 +380,7 @@ def load_policy(folder: Path, problems: Problems) -> Policy:
         "max_abandon_rate": _toml_number(0, 1),
         "max_occupancy": _toml_number(0.01, 1),
         "shrinkage": _toml_number(0, 0.95),
+        "min_resolution_rate": _toml_number(0, 1),
         "min_rest_hours": _toml_number(0, 48),
         "max_consecutive_days": _toml_number(1, 28, integer=True),
         "night_start": lambda v: parse_clock(str(v)),
@@ -503,7 +504,7 @@ def _load_markets(table, policy: Policy, problems) -> dict[str, Market]:
         "first_response_seconds": parse_number(0.001), "service_level": parse_number(0, 1),
         "answer_within_seconds": parse_number(0), "complex_answer_within_seconds": parse_number(0),
         "max_abandon_rate": parse_number(0, 1), "max_occupancy": parse_number(0.01, 1),
-        "shrinkage": parse_number(0, 0.95),
+        "shrinkage": parse_number(0, 0.95), "min_resolution_rate": parse_number(0, 1),
     }
     assert set(overrides) == set(TARGET_FIELDS)
     cols = [

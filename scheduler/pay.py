@@ -38,12 +38,7 @@ class PayClock:
 
     @cached_property
     def _cumulative(self) -> np.ndarray:
-        minutes = np.arange(-MARGIN_MINUTES, self.grid.minutes + MARGIN_MINUTES)
-        instants = pd.Timestamp(self.grid.start) + pd.to_timedelta(minutes, unit="min")
-        local = instants.tz_convert(self.site.timezone)
-        clock = np.asarray(local.hour * 60 + local.minute)
-        weekend = np.asarray(local.day_of_week >= 5)
-        mult = 1.0 + self.site.night_premium * in_night(clock, self.rules) + self.site.weekend_premium * weekend
+        mult = self._multipliers(np.arange(-MARGIN_MINUTES, self.grid.minutes + MARGIN_MINUTES))
         return np.concatenate([[0.0], np.cumsum(mult)])
 
     def weighted_minutes(self, a: int, b: int) -> float:
@@ -51,14 +46,24 @@ class PayClock:
         lo = a + MARGIN_MINUTES
         hi = b + MARGIN_MINUTES
         if lo < 0 or hi >= len(self._cumulative):
-            raise ValueError(f"span {a}..{b} is outside the priced range of the week")
+            return float(self._multipliers(np.arange(a, b)).sum())  # a hand-edited row far from the week
         return float(self._cumulative[hi] - self._cumulative[lo])
+
+    def _multipliers(self, minutes: np.ndarray) -> np.ndarray:
+        local = (pd.Timestamp(self.grid.start) + pd.to_timedelta(minutes, unit="min")).tz_convert(self.site.timezone)
+        clock = np.asarray(local.hour * 60 + local.minute)
+        weekend = np.asarray(local.day_of_week >= 5)
+        return 1.0 + self.site.night_premium * in_night(clock, self.rules) + self.site.weekend_premium * weekend
 
     def cost(self, hourly_cost: float, a: int, b: int) -> float:
         return hourly_cost / 60.0 * self.weighted_minutes(a, b)
 
     def night_minutes(self, a: int, b: int) -> int:
-        return int(self._night_cumulative[b + MARGIN_MINUTES] - self._night_cumulative[a + MARGIN_MINUTES])
+        lo, hi = a + MARGIN_MINUTES, b + MARGIN_MINUTES
+        if lo < 0 or hi >= len(self._night_cumulative):
+            local = (pd.Timestamp(self.grid.start) + pd.to_timedelta(np.arange(a, b), unit="min")).tz_convert(self.site.timezone)
+            return int(in_night(np.asarray(local.hour * 60 + local.minute), self.rules).sum())
+        return int(self._night_cumulative[hi] - self._night_cumulative[lo])
 
     @cached_property
     def _night_cumulative(self) -> np.ndarray:

@@ -443,3 +443,63 @@ def write_simulation(wb: Workbook, rep, timezone: str) -> None:
     _table(wb.create_sheet("SimulationWeek"), wcols, _frame_rows(rep.weekly, wcols),
            formats={"predicted_asa": "0.0", "simulated_asa": "0.0", "asa_ci": "0.0", "predicted_sl": "0.0%",
                     "simulated_sl": "0.0%", "sl_ci": "0.0%"}, widths={"why": 100})
+
+
+def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title: str, stamp: datetime) -> Workbook:
+    """Review (every cell against its targets, worst first), ByHour (heat map of ASA, market by local hour), Gaps."""
+    from scheduler.review import REVIEW_COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Review"
+    pct = "0.0%"
+    _table(ws, REVIEW_COLUMNS, _frame_rows(cells, REVIEW_COLUMNS), formats={
+        "bot_share": pct, "asa_seconds": "0.0", "service_level": pct, "complex_within": pct,
+        "service_level_target": pct, "abandon_rate": pct, "abandon_target": pct, "resolution_rate": pct,
+        "resolution_target": pct, "worst_miss": "0%"}, widths={"timezone": 20, "missed": 40})
+    if len(cells):
+        col = get_column_letter(REVIEW_COLUMNS.index("worst_miss") + 1)
+        ws.conditional_formatting.add(f"{col}2:{col}{len(cells) + 1}", CellIsRule(operator="greaterThan", formula=["0"], fill=BAD_FILL))
+    # ByHour: market rows, local-hour columns, ASA averaged over weekdays weighted by answered questions.
+    heat = wb.create_sheet("ByHour")
+    _put(heat, 1, 1, "ASA (s) by market and local hour, all weekdays; colour from the target (white) to 3x it (red)")
+    heat.cell(row=1, column=1).font = Font(bold=True)
+    markets = list(dict.fromkeys(cells.sort_values("market")["market"]))
+    header = ["market", "timezone"] + [f"{h:02d}:00" for h in range(24)]
+    for j, name in enumerate(header, start=1):
+        c = _put(heat, 2, j, name)
+        c.fill, c.font = HEADER_FILL, HEADER_FONT
+    for i, m in enumerate(markets, start=3):
+        g = cells[cells["market"] == m]
+        _put(heat, i, 1, m)
+        _put(heat, i, 2, g["timezone"].iloc[0])
+        for h in range(24):
+            part = g[(g["hour"] == h) & g["asa_seconds"].notna()]
+            if len(part):
+                w = part["questions"] * (1 - part["bot_share"])
+                value = float((part["asa_seconds"] * w).sum() / w.sum()) if w.sum() else float(part["asa_seconds"].mean())
+                _put(heat, i, 3 + h, round(value, 1), "0")
+    if markets:
+        target = float(cells["asa_target"].min())
+        heat.conditional_formatting.add(f"C3:Z{len(markets) + 2}", ColorScaleRule(
+            start_type="num", start_value=target, start_color="FFFFFF", end_type="num", end_value=3 * target,
+            end_color="F8696B"))
+    heat.freeze_panes = "C3"
+    heat.column_dimensions["B"].width = 20
+    for h in range(24):
+        heat.column_dimensions[get_column_letter(3 + h)].width = 6.5
+    gws = wb.create_sheet("Gaps")
+    if gaps is None:
+        _put(gws, 1, 1, "Give the roster that was worked (--roster) to set scheduled agents against the agents needed.")
+    else:
+        gcols = ["queue", "timezone", "weekday", "hour", "arrivals", "on_shift", "needed", "gap"]
+        _table(gws, gcols, _frame_rows(gaps, gcols), formats={"arrivals": "0.0", "on_shift": "0.00", "needed": "0.00",
+                                                              "gap": "0.00"}, widths={"timezone": 20})
+        if len(gaps):
+            gcol = get_column_letter(gcols.index("gap") + 1)
+            gws.conditional_formatting.add(f"{gcol}2:{gcol}{len(gaps) + 1}",
+                                           CellIsRule(operator="lessThan", formula=["-0.5"], fill=BAD_FILL))
+    wb.properties.creator = wb.properties.lastModifiedBy = "rota"
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.title = title
+    return wb

@@ -337,9 +337,20 @@ def _why(evaluation, queue: str, speaks: dict[str, str]) -> str:
     return "; ".join(reasons) or "arrivals bunch within intervals and handle times vary"
 
 
-def history_frame(out: Outcome, scenario: Scenario, grid: Grid) -> pd.DataFrame:
-    """A simulated run as the spec's history.csv: one row per question that reached the desk."""
-    f = out.chats
+def history_frame(out: Outcome, scenario: Scenario, grid: Grid, staffing: Staffing, seed: int) -> pd.DataFrame:
+    """A simulated run as the spec's history.csv: one row per question that reached the desk, the ones the
+    FAQ bot answered included (drawn at each market's deflection rate, answered in seconds)."""
+    rng = np.random.default_rng(seed + 7919)
+    I = grid.interval_minutes * 60
+    bots = []
+    for row in staffing.markets.itertuples(index=False):
+        n = rng.poisson(max(row.questions - row.arrivals, 0.0))
+        if n:
+            t = row.interval * I + rng.uniform(0, I, n)
+            bots.append(pd.DataFrame({"market": row.market, "arrived": t, "answered_at": t + 2.0, "ended_at": t + 30.0,
+                                      "agent": "bot", "complex": False}))
+    f = pd.concat([out.chats[["market", "arrived", "answered_at", "ended_at", "agent", "complex"]]] + bots,
+                  ignore_index=True).sort_values("arrived", kind="stable")
     start = grid.start
 
     def iso(seconds: float) -> str:
@@ -353,4 +364,4 @@ def history_frame(out: Outcome, scenario: Scenario, grid: Grid) -> pd.DataFrame:
         "handled_by": f["agent"], "complex": f["complex"].astype(int),
         "resolved": f["answered_at"].notna().astype(int),
         "reply_language": [scenario.markets[m].language if a else "" for m, a in zip(f["market"], f["agent"])],
-    })
+    }).reset_index(drop=True)

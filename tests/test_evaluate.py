@@ -115,3 +115,9 @@ def test_unreadable_rows_exit_2(scenario, tmp_path, capsys, edit, where):
     r = rota(capsys, "evaluate", scenario, path, "--out", tmp_path)
     assert r.code == 2 and f"bad.csv, {where}" in r.err
     assert not (tmp_path / "bad-evaluated.xlsx").exists()
+
+
+def test_rows_far_from_the_week_are_findings_not_crashes(scenario, tmp_path, capsys):
+    path = roster(tmp_path / "far.csv", [shift("A1", "2026-11-30"), shift("A1", "2026-10-05")])
+    r = rota(capsys, "evaluate", scenario, path, "--week", "2026-11-30", "--out", tmp_path)
+    assert r.code == 0 and "outside_week" in r.out
