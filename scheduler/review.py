@@ -46,7 +46,8 @@ def review_cells(history: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             "escalated": int(g["escalated"].sum()), "wrong_language": int(g["wrong_language"].sum()),
             "resolution_rate": g["resolved_in_language"].mean(), "resolution_target": t.min_resolution_rate,
             # Questions a person should have answered within the target and did not: how many viewers waited too long.
-            "late": int((human["abandoned"] | (human["wait"] > t.answer_within_seconds)).sum()),
+            "late": int((human["abandoned"] | (human["wait"] > np.where(human["complex"] == 1, t.complex_answer_within_seconds,
+                                                                         t.answer_within_seconds))).sum()),
         }
         misses = {
             "asa": row["asa_seconds"] / t.first_response_seconds - 1 if row["asa_seconds"] == row["asa_seconds"] else 0,
