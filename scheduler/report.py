@@ -485,6 +485,9 @@ def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title:
             start_type="num", start_value=target, start_color="FFFFFF", end_type="num", end_value=3 * target,
             end_color="F8696B"))
     heat.freeze_panes = "C3"
+    heat.page_setup.orientation = "landscape"
+    heat.page_setup.fitToWidth, heat.page_setup.fitToHeight = 1, 0
+    heat.sheet_properties.pageSetUpPr.fitToPage = True
     heat.column_dimensions["B"].width = 20
     for h in range(24):
         heat.column_dimensions[get_column_letter(3 + h)].width = 6.5
