@@ -904,6 +904,11 @@ def _readme(s: Scenario) -> str:
         f"Planning grid: {PLAN_TIMEZONE}, {s.interval_minutes}-minute intervals, Monday to Sunday "
         "(policy.toml).",
         "",
+        "The bundled sample also holds `history.csv.gz` (six weeks of simulated chats, volume growing",
+        "3 % a week) and `worked-roster.csv` (the roster those weeks were worked with, short of French",
+        "speakers on Tuesday to Thursday evenings); `benchmarks/make_history.py` made both from a plan",
+        "of this scenario, for `rota forecast` and `rota review`.",
+        "",
         "## Sites and agents",
         "",
         "| site | time zone | agents | part-time | USD/hour | night / weekend premium "
