@@ -162,3 +162,10 @@ def test_outputs_stay_inside_out_and_do_not_follow_symlinks(tmp_path, capsys):
     assert not (out / "evil-2026-W49.xlsx").is_symlink() and load_workbook(out / "evil-2026-W49.xlsx").sheetnames[0] == "Roster"
     assert sorted(p.name for p in out.iterdir()) == ["evil-2026-W49-roster.csv", "evil-2026-W49.xlsx"]
     assert real.exists()
+
+
+def test_openpyxl_parses_through_defusedxml():
+    import defusedxml  # noqa: F401  (a declared dependency, so openpyxl picks it up)
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
