@@ -99,10 +99,10 @@ def with_local(history: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     parts = []
     for market, g in history.groupby("market", sort=False):
         local = g["arrived"].dt.tz_convert(scenario.markets[market].timezone)
-        parts.append(g.assign(weekday=local.dt.dayofweek.to_numpy(), hour=local.dt.hour.to_numpy(),
+        parts.append(g.assign(weekday=local.dt.day_of_week.to_numpy(), hour=local.dt.hour.to_numpy(),
                               minute_of_day=(local.dt.hour * 60 + local.dt.minute).to_numpy(),
                               week=(local.dt.tz_localize(None).dt.normalize()
-                                    - pd.to_timedelta(local.dt.dayofweek, unit="D")).to_numpy()))
+                                    - pd.to_timedelta(local.dt.day_of_week, unit="D")).to_numpy()))
     f = pd.concat(parts).sort_index()
     bot = f["handled_by"] == "bot"
     human = ~bot

@@ -115,7 +115,7 @@ def roster_gaps(history: pd.DataFrame, scenario: Scenario, rows, week: date) -> 
         g = cov[cov["queue"] == q.queue]
         local = pd.DatetimeIndex(g["interval_start"]).tz_convert(tz)
         out.append(pd.DataFrame({
-            "queue": q.queue, "timezone": tz, "weekday_index": local.dayofweek, "weekday": [WEEKDAYS[d] for d in local.dayofweek],
+            "queue": q.queue, "timezone": tz, "weekday_index": local.day_of_week, "weekday": [WEEKDAYS[d] for d in local.day_of_week],
             "hour": local.hour, "on_shift": g["scheduled"].to_numpy(), "needed": g["required"].to_numpy(),
             "arrivals": g["arrivals"].to_numpy(),
         }))

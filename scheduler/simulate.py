@@ -305,15 +305,22 @@ def _weekly(evaluation, runs: list[pd.DataFrame]) -> pd.DataFrame:
             on = c.merge(staffed[staffed["queue"] == q], on=["queue", "interval"])
             asa_runs.append(on["wait_sum"].sum() / on["answered"].sum() if on["answered"].sum() else math.nan)
             sl_runs.append(c["within"].sum() / c["arrivals"].sum() if c["arrivals"].sum() else math.nan)
-        sim_asa, sim_sl = np.nanmean(asa_runs), np.nanmean(sl_runs)
-        ci = lambda xs: 1.96 * np.nanstd(xs, ddof=1) / math.sqrt(len(xs)) if len(xs) > 1 else math.nan  # noqa: E731
+        (sim_asa, asa_ci), (sim_sl, sl_ci) = _mean_ci(asa_runs), _mean_ci(sl_runs)
         ok_asa = _close(pred_asa, sim_asa, absolute=2.0)
         ok_sl = _close(pred_sl, sim_sl, absolute=0.02)
-        rows.append({"queue": q, "predicted_asa": pred_asa, "simulated_asa": sim_asa, "asa_ci": ci(asa_runs),
-                     "predicted_sl": pred_sl, "simulated_sl": sim_sl, "sl_ci": ci(sl_runs),
+        rows.append({"queue": q, "predicted_asa": pred_asa, "simulated_asa": sim_asa, "asa_ci": asa_ci,
+                     "predicted_sl": pred_sl, "simulated_sl": sim_sl, "sl_ci": sl_ci,
                      "within_10pct": ok_asa and ok_sl,
                      "why": "" if ok_asa and ok_sl else _why(evaluation, q, speaks)})
     return pd.DataFrame(rows)
+
+
+def _mean_ci(values: list[float]) -> tuple[float, float]:
+    """Mean over runs and the 95 % half-width (normal approximation); NaN where runs give no value."""
+    x = np.array([v for v in values if v == v], dtype=float)
+    if not len(x):
+        return math.nan, math.nan
+    return float(x.mean()), (1.96 * float(x.std(ddof=1)) / math.sqrt(len(x)) if len(x) > 1 else math.nan)
 
 
 def _close(pred: float, sim: float, absolute: float) -> bool:
