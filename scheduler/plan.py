@@ -14,8 +14,7 @@ from typing import Callable
 from scheduler import model as rota_model
 from scheduler.calendar import Grid, planning_grid
 from scheduler.domain import Scenario
-from scheduler.errors import RotaError
-from scheduler.shifts import diagnose
+from scheduler.shifts import require_possible
 from scheduler.fileio import atomic_outputs, safe_name, write_csv
 from scheduler.model import SolveResult
 from scheduler.report import RunInfo, build_workbook, roster_csv_frame, roster_records, save_workbook
@@ -44,9 +43,7 @@ def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | 
     grid = planning_grid(scenario, week)
     staffing = compute_staffing(scenario, grid)
     m = rota_model.build(scenario, grid, staffing)
-    conflicts = diagnose(scenario, grid, m.options)
-    if conflicts:
-        raise RotaError("the rules cannot all hold:\n" + "\n".join(f"  {c}" for c in conflicts))
+    require_possible(scenario, grid, m.options)
     result = rota_model.solve(m, time_limit, workers, seed, progress)
     rows = [row_from_plan(scenario, grid, s) for s in result.shifts]
     ev = evaluate(scenario, grid, staffing, rows)

@@ -139,3 +139,12 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
                        + (", the daily window" if agent.earliest_start is not None else "")
                        + (", leave" if leave_spans(scenario, grid, agent.agent_id) else ""))
     return out
+
+
+def require_possible(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption]]) -> None:
+    """Raise the diagnosed conflicts as one input error (exit 2), before any solving."""
+    from scheduler.errors import RotaError
+
+    conflicts = diagnose(scenario, grid, options)
+    if conflicts:
+        raise RotaError("the rules cannot all hold:\n" + "\n".join(f"  {c}" for c in conflicts))

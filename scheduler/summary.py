@@ -11,6 +11,7 @@ import numpy as np
 from scheduler.calendar import forecast_on_grid, planning_grid
 from scheduler.domain import Scenario
 from scheduler.report import RunInfo
+from scheduler.shifts import all_options, require_possible
 from scheduler.staffing import Staffing, compute_staffing
 from scheduler.textable import table
 from scheduler.validate import Evaluation
@@ -18,6 +19,7 @@ from scheduler.validate import Evaluation
 
 def check_report(sc: Scenario, week: date | None = None) -> str:
     grid = planning_grid(sc, week)
+    require_possible(sc, grid, all_options(sc, grid))
     per_market, outside = forecast_on_grid(sc, grid)
     out = [f"scenario {sc.name}: {len(sc.sites)} sites, {len(sc.agents)} agents, {len(sc.markets)} markets, "
            f"{len(sc.queues)} queues, {len(sc.templates)} shift templates, {len(sc.leave)} leave rows "

@@ -209,3 +209,4 @@ def test_impossible_contracts_are_diagnosed_before_solving(tmp_path, capsys):
     # A3: 20 h pro rata for 4 days of leave is 8.57 h, reachable in the 3 days left: no complaint.
     assert "A3" not in r.err
     assert not (tmp_path / "o").exists()
+    assert rota(capsys, "check", folder).code == 2
