@@ -334,8 +334,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.report(*event)
 
 
-PHASE_ONE = 0.4  # share of the time limit for the first pass (breaks at mid-shift)
-STAGGER = 0.15  # share for placing the breaks of the first pass's shifts
+PHASE_ONE = 0.25  # share of the time limit for the first pass (breaks at mid-shift)
+STAGGER = 0.1  # share for placing the breaks of the first pass's shifts
 
 
 def _params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
