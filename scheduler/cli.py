@@ -139,6 +139,8 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
     click.echo(f"log: inputs {sc.fingerprint}, status {p.info.status}{' (interrupted)' if p.info.interrupted else ''}, "
                f"output {workbook}", err=True)
+    if p.info.note:
+        click.echo(f"note: {p.info.note}", err=True)
     if p.info.interrupted:
         click.echo("interrupted: the best plan found so far was written, marked as interrupted in Summary", err=True)
         sys.exit(130)

@@ -312,6 +312,7 @@ class SolveResult:
     gap: float
     seconds: float
     interrupted: bool = False
+    note: str = ""  # said beside the status when the plan is not the full model's own
     progress: list[tuple[float, float, float]] = field(default_factory=list)  # (seconds, objective, bound)
 
 
@@ -395,9 +396,30 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     _params(solver, limit - (time.monotonic() - progress.start), workers, seed)
     progress.bound_valid = True
     status, interrupted = _solve_interruptibly(solver, m.model, progress)
-    if interrupted and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise KeyboardInterrupt
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _fallback(m, start, progress, interrupted)
     return _result(m, solver, status, progress, interrupted=interrupted, bound_valid=True)
+
+
+def _fallback(m: RotaModel, start: dict[str, int], progress, interrupted: bool) -> SolveResult:
+    """No plan found in the time left: return the starting plan (greedy or first pass), never an empty roster.
+
+    Every shift and break is fixed to the start's values and its complete
+    hint is accepted as it is.
+    """
+    fixed = _with_shifts_fixed(m, start)
+    for lits in m.breaks.values():
+        for _, b in lits:
+            fixed.Add(fixed.get_int_var_from_proto_index(b.Index()) == int(start.get(b.Name(), 0)))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 30.0
+    solver.parameters.num_workers = 1
+    solver.parameters.stop_after_first_solution = True  # the evaluator assigns queues exactly afterwards
+    status = solver.Solve(fixed)
+    result = _result(m, solver, status, progress, interrupted=interrupted, bound_valid=False)
+    result.status = "FEASIBLE" if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else result.status
+    result.note = "no better plan found in the time limit: the starting plan (greedy or first pass) is returned"
+    return result
 
 
 def _named_solution(model: cp_model.CpModel, solver: cp_model.CpSolver) -> dict[str, int]:

@@ -34,7 +34,7 @@ class Plan:
     @property
     def info(self) -> RunInfo:
         r = self.result
-        return RunInfo(r.status, r.objective, r.bound, r.gap, r.seconds, r.interrupted, "plan")
+        return RunInfo(r.status, r.objective, r.bound, r.gap, r.seconds, r.interrupted, "plan", r.note)
 
 
 def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | None = None,

@@ -46,6 +46,7 @@ class RunInfo:
     seconds: float | None = None
     interrupted: bool = False
     command: str = "plan"
+    note: str = ""
 
 
 def roster_records(ev: Evaluation) -> list[dict]:
@@ -299,6 +300,8 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
                   ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
                   ("gap", info.gap, "0.00%"), ("run_seconds", info.seconds, "0.0")]
+        if info.note:
+            items.append(("solver_note", info.note, None))
     return items
 
 

@@ -95,7 +95,7 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
            f"{sc.policy.costs.shortfall_per_agent_hour:g}"
     if info.command == "plan":
-        bound = "no valid bound (stopped in the first pass)" if math.isnan(info.bound) else \
+        bound = "no proven bound for the full model" if math.isnan(info.bound) else \
             f"bound {info.bound:,.2f}, gap {info.gap:.2%}"
         line += f"\nsolver {info.status}{' (interrupted)' if info.interrupted else ''}: objective {info.objective:,.2f}, " \
                 f"{bound}, {info.seconds:.1f} s"

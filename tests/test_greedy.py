@@ -29,3 +29,12 @@ def test_greedy_rota_of_the_sample_breaks_no_rule():
     values = g.hint_values()
     assert all(x.Name() in values for x in m.x.values())
     assert sum(values[x.Name()] for x in m.x.values()) == len(rows)
+
+
+def test_no_plan_in_time_returns_the_start_not_an_empty_roster(tmp_path, capsys):
+    from clirun import rota
+    r = rota(capsys, "plan", "inputs/sample", "--week", "2026-11-30", "--out", tmp_path, "--time-limit", "0.5", "--quiet")
+    assert r.code == 0 and "no better plan found in the time limit" in r.err
+    rows = (tmp_path / "sample-2026-W49-roster.csv").read_text().splitlines()
+    assert len(rows) > 200
+    assert "rule breaks" not in r.out
