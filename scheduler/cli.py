@@ -24,9 +24,12 @@ def _week(ctx, param, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r}: expected a date YYYY-MM-DD (any day of the week to plan)") from None
+    if not 1970 <= day.year <= 2200:
+        raise click.BadParameter(f"{value!r}: expected a date between 1970 and 2200")
+    return day
 
 
 week_option = click.option("--week", callback=_week, metavar="DATE",

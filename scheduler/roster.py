@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytz
+
 from scheduler.calendar import Grid, localize, to_local
 from scheduler.domain import Scenario
 from scheduler.errors import Problems, RotaError
@@ -34,14 +36,26 @@ class RosterRow:
     queues: tuple[str, ...]
     cost: float | None = None  # as written in the file (None when absent)
     row: int = 0  # spreadsheet row
+    start_utc: datetime | None = None  # as written; only consulted when a local clock is ambiguous
+    end_utc: datetime | None = None
 
     def span(self, scenario: Scenario, grid: Grid) -> tuple[int, int]:
-        """Absolute [start, end) in week minutes; the local clocks say when, DST included."""
-        tz = scenario.sites[scenario.agents[self.agent_id].site].timezone
+        """Absolute [start, end) in week minutes; the local clocks say when, DST included.
+
+        A clock in the hour that repeats when the clocks go back names two
+        instants: the row's UTC column picks one, or else (for the end) the
+        one that gives a shift of a template's length.
+        """
+        site = scenario.agents[self.agent_id].site
+        tz = scenario.sites[site].timezone
         day = datetime.combine(self.date, datetime.min.time())
-        a = localize(day + timedelta(minutes=self.start), tz)
+        a = _occurrences(day + timedelta(minutes=self.start), tz)
+        a = next((x for x in a if x == self.start_utc), a[0])
         end_day = day + timedelta(days=1 if self.end <= self.start else 0)
-        b = localize(end_day + timedelta(minutes=self.end), tz)
+        ends = [b for b in _occurrences(end_day + timedelta(minutes=self.end), tz) if b > a] or [a]
+        lengths = {t.minutes for t in scenario.templates_for(site)}
+        b = next((x for x in ends if x == self.end_utc), None) or \
+            next((x for x in ends if (x - a).total_seconds() / 60 in lengths), ends[0])
         return grid.minute_of(a), grid.minute_of(b)
 
     def break_span(self, scenario: Scenario, grid: Grid) -> tuple[int, int] | None:
@@ -51,8 +65,21 @@ class RosterRow:
         day = datetime.combine(self.date, datetime.min.time())
         if self.break_start < self.start:
             day += timedelta(days=1)
-        a = grid.minute_of(localize(day + timedelta(minutes=self.break_start), tz))
+        start, end = self.span(scenario, grid)
+        options = [grid.minute_of(x) for x in _occurrences(day + timedelta(minutes=self.break_start), tz)]
+        a = next((x for x in options if start + 60 <= x and x + self.break_minutes <= end - 60), options[0])
         return a, a + self.break_minutes
+
+
+def _occurrences(naive: datetime, tzname: str) -> list[datetime]:
+    """The UTC instants a local wall time names: one, two in a repeated hour, or (skipped) the shifted one."""
+    tz = pytz.timezone(tzname)
+    try:
+        return [tz.localize(naive, is_dst=None).astimezone(timezone.utc)]
+    except pytz.AmbiguousTimeError:
+        return [tz.localize(naive, is_dst=True).astimezone(timezone.utc), tz.localize(naive, is_dst=False).astimezone(timezone.utc)]
+    except pytz.NonExistentTimeError:
+        return [localize(naive, tzname)]
 
 
 def utc_text(instant: datetime) -> str:
@@ -69,7 +96,8 @@ def row_from_plan(scenario: Scenario, grid: Grid, planned) -> RosterRow:
         b = to_local(grid.instant(o.start + planned.break_offset), tz)
         brk = b.hour * 60 + b.minute
     return RosterRow(o.agent_id, o.day, o.clock, end_local.hour * 60 + end_local.minute, brk,
-                     o.break_minutes if brk is not None else 0, planned.queues)
+                     o.break_minutes if brk is not None else 0, planned.queues,
+                     start_utc=grid.instant(o.start).astimezone(timezone.utc), end_utc=grid.instant(o.end).astimezone(timezone.utc))
 
 
 def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
@@ -97,6 +125,7 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
         Column("end", lambda t: parse_clock(t, allow_24=True)), Column("break_start", parse_clock, None),
         Column("break_minutes", parse_number(0, 600, integer=True), 0),
         Column("queues", parse_languages, ()), Column("cost", parse_number(), None),
+        Column("start_utc", _parse_utc, None), Column("end_utc", _parse_utc, None),
     ]
     rows = []
     for r, v in parse_table(table, cols, problems):
@@ -108,16 +137,29 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
             continue
         rows.append(RosterRow(v["agent_id"], v["date"], v["start"], v["end"] % 1440 if v["end"] != 1440 else 0,
                               v["break_start"], v["break_minutes"] if v["break_start"] is not None else 0,
-                              v["queues"], v["cost"], r))
+                              v["queues"], v["cost"], r, v["start_utc"], v["end_utc"]))
     problems.raise_if_any()
     return rows
 
 
+def _parse_utc(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("expected ISO 8601 with Z, e.g. 2026-11-30T01:00:00Z") from None
+    if value.tzinfo is None:
+        raise ValueError("expected ISO 8601 with Z, e.g. 2026-11-30T01:00:00Z")
+    return value.astimezone(timezone.utc)
+
+
 def _parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip()[:10])
+        value = date.fromisoformat(text.strip()[:10])
     except ValueError:
         raise ValueError("expected a date YYYY-MM-DD") from None
+    if not 1970 <= value.year <= 2200:
+        raise ValueError("expected a date YYYY-MM-DD between 1970 and 2200")
+    return value
 
 
 def _read_roster_sheet(path: Path, problems: Problems) -> Table | None:

@@ -84,9 +84,25 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOptio
                 end = start + t.minutes
                 if any(a < end and start < b for a, b in blocked):
                     continue
-                out.append(ShiftOption(agent.agent_id, day, t.shift, clock, start, end, t.break_minutes,
-                                       break_offsets(t.minutes, t.break_minutes, step)))
+                offsets = break_offsets(t.minutes, t.break_minutes, step)
+                # A break starting in the hour that repeats when clocks go back could not be written
+                # unambiguously as a local clock in the Roster: leave those positions out.
+                clear = tuple(k for k in offsets if not _ambiguous(grid, start + k, tz))
+                out.append(ShiftOption(agent.agent_id, day, t.shift, clock, start, end, t.break_minutes, clear or offsets))
     return out
+
+
+def _ambiguous(grid: Grid, minute: int, tzname: str) -> bool:
+    import pytz
+    from scheduler.calendar import to_local
+    naive = to_local(grid.instant(minute), tzname).replace(tzinfo=None)
+    try:
+        pytz.timezone(tzname).localize(naive, is_dst=None)
+    except pytz.AmbiguousTimeError:
+        return True
+    except pytz.NonExistentTimeError:
+        return False
+    return False
 
 
 def all_options(scenario: Scenario, grid: Grid) -> dict[str, list[ShiftOption]]:

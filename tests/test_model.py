@@ -210,3 +210,28 @@ def test_impossible_contracts_are_diagnosed_before_solving(tmp_path, capsys):
     assert "A3" not in r.err
     assert not (tmp_path / "o").exists()
     assert rota(capsys, "check", folder).code == 2
+
+
+def test_shifts_ending_in_the_repeated_hour_evaluate_as_planned(tmp_path, capsys):
+    # 2026-10-25 Paris: 03:00 CEST -> 02:00 CET. A Saturday 18:00 + 9 h shift ends at the second 02:00.
+    from clirun import rota
+    folder = write_scenario(
+        tmp_path / "rep", tz="Europe/Paris",
+        sites=[{"site": "paris", "timezone": "Europe/Paris", "night_premium": 0.25}],
+        agents=[agent("P1", site="paris", languages="fr", cost=24, min_hours=0),
+                agent("P2", site="paris", languages="fr", cost=24, min_hours=0)],
+        markets=[{"market": "FR", "timezone": "Europe/Paris", "language": "fr", "aht_seconds": 180}],
+        shifts=[{"shift": "E", "site": "paris", "start": "18:00", "hours": 9, "break_minutes": 60, "days": "Sat"},
+                {"shift": "N", "site": "paris", "start": "22:00", "hours": 9, "break_minutes": 60, "days": "Sat"}],
+        forecast=[{"market": "FR", "start": f"2026-10-24 {h:02d}:00", "questions": 1} for h in range(18, 24)]
+        + [{"market": "FR", "start": f"2026-10-25T{h:02d}:00:00+0{1 if h >= 3 else 2}:00", "questions": 1} for h in range(0, 6)],
+        shortfall=1000)
+    out = tmp_path / "o"
+    assert rota(capsys, "plan", folder, "--week", "2026-10-19", "--out", out, "--time-limit", "10", "--quiet").code == 0
+    rows = list(__import__("csv").DictReader((out / "rep-2026-W43-roster.csv").open()))
+    assert {(r["start"], r["end"]) for r in rows} == {("18:00", "02:00"), ("22:00", "06:00")}
+    assert all(float(r["paid_hours"]) == 8 for r in rows)
+    # The breaks avoid starting in the repeated hour, and the planned roster evaluates with no break of any rule.
+    assert all(not r["break_start"].startswith("02:") for r in rows)
+    r = rota(capsys, "evaluate", folder, out / "rep-2026-W43-roster.csv", "--out", tmp_path / "e")
+    assert r.code == 0 and "no rule breaks" in r.out
