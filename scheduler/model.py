@@ -52,6 +52,12 @@ def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def row_queues(scenario: Scenario, agent_id: str, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """The queues a roster row lets its agent serve: those of the row's languages that the agent speaks."""
+    language = {q.queue: q.language for q in scenario.queues}
+    return tuple(q for q in eligible_queues(scenario)[agent_id] if language[q] in languages)
+
+
 @dataclass
 class Coverage:
     """Result of `add_coverage`: the variables a solution is read back from."""

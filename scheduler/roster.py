@@ -33,7 +33,7 @@ class RosterRow:
     end: int
     break_start: int | None
     break_minutes: int
-    queues: tuple[str, ...]
+    queues: tuple[str, ...]  # languages served (the spec's `queues` column)
     cost: float | None = None  # as written in the file (None when absent)
     row: int = 0  # spreadsheet row
     start_utc: datetime | None = None  # as written; only consulted when a local clock is ambiguous
@@ -95,8 +95,10 @@ def row_from_plan(scenario: Scenario, grid: Grid, planned) -> RosterRow:
     if planned.break_offset is not None:
         b = to_local(grid.instant(o.start + planned.break_offset), tz)
         brk = b.hour * 60 + b.minute
+    language = {q.queue: q.language for q in scenario.queues}
+    languages = tuple(dict.fromkeys(language[q] for q in planned.queues))  # the Roster's `queues` are languages
     return RosterRow(o.agent_id, o.day, o.clock, end_local.hour * 60 + end_local.minute, brk,
-                     o.break_minutes if brk is not None else 0, planned.queues,
+                     o.break_minutes if brk is not None else 0, languages,
                      start_utc=grid.instant(o.start).astimezone(timezone.utc), end_utc=grid.instant(o.end).astimezone(timezone.utc))
 
 

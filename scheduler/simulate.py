@@ -26,7 +26,7 @@ import simpy
 
 from scheduler.calendar import Grid
 from scheduler.domain import Scenario
-from scheduler.model import eligible_queues
+from scheduler.model import row_queues
 from scheduler.staffing import Staffing
 from scheduler.validate import Shift
 
@@ -85,13 +85,12 @@ def simulate(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Sh
     """One run of the week; agents are on duty exactly as the roster says (breaks included)."""
     rng = np.random.default_rng(seed)
     chats = draw_chats(scenario, staffing, rng, lognormal)
-    speaks = eligible_queues(scenario)
     concurrency = {q: load.concurrency for q, load in staffing.loads.items()}
     agents: dict[str, _Agent] = {}
     env = simpy.Environment()
     for s in shifts:
         a = s.row.agent_id
-        queues = tuple(q for q in speaks[a] if q in s.row.queues and q in staffing.loads)
+        queues = tuple(q for q in row_queues(scenario, a, s.row.queues) if q in staffing.loads)
         if a not in agents:
             agents[a] = _Agent(a, queues, min((concurrency[q] for q in queues), default=1))
         else:
@@ -293,7 +292,6 @@ def _weekly(evaluation, runs: list[pd.DataFrame]) -> pd.DataFrame:
     cov = evaluation.coverage
     staffed = cov[np.isfinite(cov["asa_seconds"])][["queue", "interval"]]
     rows = []
-    speaks = {q.queue: q.language for q in evaluation.scenario.queues}
     for q, g in cov.groupby("queue", sort=False):
         w = g["arrivals"] * (1 - g["abandon_rate"])
         finite = np.isfinite(g["asa_seconds"])
@@ -311,7 +309,7 @@ def _weekly(evaluation, runs: list[pd.DataFrame]) -> pd.DataFrame:
         rows.append({"queue": q, "predicted_asa": pred_asa, "simulated_asa": sim_asa, "asa_ci": asa_ci,
                      "predicted_sl": pred_sl, "simulated_sl": sim_sl, "sl_ci": sl_ci,
                      "within_10pct": ok_asa and ok_sl,
-                     "why": "" if ok_asa and ok_sl else _why(evaluation, q, speaks)})
+                     "why": "" if ok_asa and ok_sl else _why(evaluation, q)})
     return pd.DataFrame(rows)
 
 
@@ -330,10 +328,11 @@ def _close(pred: float, sim: float, absolute: float) -> bool:
     return abs(pred - sim) <= max(0.1 * abs(sim), absolute)
 
 
-def _why(evaluation, queue: str, speaks: dict[str, str]) -> str:
+def _why(evaluation, queue: str) -> str:
     cov = evaluation.coverage[evaluation.coverage["queue"] == queue]
     short = int(((cov["gap"] < -0.01) & (cov["arrivals"] > 0)).sum())
-    shared = sum(1 for s in evaluation.shifts if queue in s.row.queues and len(s.row.queues) > 1)
+    shared = sum(1 for s in evaluation.shifts if len(row_queues(evaluation.scenario, s.row.agent_id, s.row.queues)) > 1
+                 and queue in row_queues(evaluation.scenario, s.row.agent_id, s.row.queues))
     reasons = []
     if short:
         reasons.append(f"{short} intervals below the requirement: queues carry over from one interval to the next, "

@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import Grid, leave_spans, to_local
 from scheduler.domain import Scenario
-from scheduler.model import add_coverage, eligible_queues, interval_overlaps
+from scheduler.model import add_coverage, interval_overlaps, row_queues
 from scheduler.pay import PayClock
 from scheduler.domain import clock_text
 from scheduler.roster import RosterRow
@@ -179,16 +179,16 @@ def check_break_placement(ctx) -> list[Break]:
 
 def check_language(ctx) -> list[Break]:
     sc, grid, shifts = ctx
-    queues = {q.queue: q for q in sc.queues}
+    served = {q.language for q in sc.queues}
     out = []
     for s in shifts:
         agent = sc.agents[s.row.agent_id]
-        for q in s.row.queues:
-            if q not in queues:
-                out.append(Break("language", agent.agent_id, s.row.row, f"queue {q} does not exist in this scenario"))
-            elif queues[q].language not in agent.languages:
+        for lang in s.row.queues:
+            if lang not in agent.languages:
                 out.append(Break("language", agent.agent_id, s.row.row,
-                                 f"{agent.agent_id} does not speak {queues[q].language} (speaks {', '.join(agent.languages)})"))
+                                 f"{agent.agent_id} does not speak {lang} (speaks {', '.join(agent.languages)})"))
+            elif lang not in served:
+                out.append(Break("language", agent.agent_id, s.row.row, f"no market of this scenario is served in {lang}"))
     return out
 
 
@@ -322,10 +322,9 @@ def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: li
     I, n = grid.interval_minutes, grid.size
     worked: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     allowed: dict[tuple[str, int], tuple[str, ...]] = {}
-    speaks = eligible_queues(scenario)
     for s in shifts:
         a = s.row.agent_id
-        queues = tuple(q for q in speaks[a] if q in s.row.queues)
+        queues = row_queues(scenario, a, s.row.queues)
         for st, e in s.worked_spans():
             for i, mins in interval_overlaps(st, e, I, n):
                 worked[i][a] += mins

@@ -121,3 +121,22 @@ def test_rows_far_from_the_week_are_findings_not_crashes(scenario, tmp_path, cap
     path = roster(tmp_path / "far.csv", [shift("A1", "2026-11-30"), shift("A1", "2026-10-05")])
     r = rota(capsys, "evaluate", scenario, path, "--week", "2026-11-30", "--out", tmp_path)
     assert r.code == 0 and "outside_week" in r.out
+
+
+def test_pool_by_market_roster_names_languages_and_evaluates(tmp_path, capsys):
+    folder = write_scenario(
+        tmp_path / "pm", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
+        agents=[agent("A1", languages="en", min_hours=0), agent("A2", languages="en;fr", min_hours=0)],
+        markets=[{"market": "UK", "timezone": "Europe/London", "language": "en", "aht_seconds": 180},
+                 {"market": "US", "timezone": "America/New_York", "language": "en", "aht_seconds": 180},
+                 {"market": "FR", "timezone": "Europe/Paris", "language": "fr", "aht_seconds": 180}],
+        shifts=[{"shift": "D", "site": "hq", "start": "09:00", "hours": 8}],
+        forecast=[{"market": m, "start": f"Mon {h:02d}:00", "questions": 5} for m in ("UK", "US", "FR") for h in range(0, 24)],
+        policy_extra="")
+    (folder / "policy.toml").write_text((folder / "policy.toml").read_text().replace("[targets]", 'pool_by = "market"\n\n[targets]'))
+    out = tmp_path / "o"
+    assert rota(capsys, "plan", folder, "--week", "2026-11-30", "--out", out, "--time-limit", "5", "--quiet").code == 0
+    rows = list(csv.DictReader((out / "pm-2026-W49-roster.csv").open()))
+    assert rows and all(set(r["queues"].split(",")) <= {"en", "fr"} for r in rows)
+    r = rota(capsys, "evaluate", folder, out / "pm-2026-W49-roster.csv", "--out", tmp_path / "e")
+    assert r.code == 0 and "no rule breaks" in r.out
