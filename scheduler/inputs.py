@@ -39,6 +39,8 @@ _MISSING = object()
 
 def parse_number(lo: float | None = None, hi: float | None = None, integer: bool = False):
     def parse(text: str) -> float | int:
+        if re.fullmatch(r"\s*-?\d{1,3}(,\d{3})+\s*", text):
+            raise ValueError("ambiguous: a thousands separator or a decimal comma? write 1200 or 1.2")
         try:
             value = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
         except ValueError:

@@ -82,9 +82,14 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOptio
                 if not 0 <= start < grid.minutes:
                     continue
                 end = start + t.minutes
-                if any(a < end and start < b for a, b in blocked):
-                    continue
                 offsets = break_offsets(t.minutes, t.break_minutes, step)
+                clash = [(max(a, start), min(b, end)) for a, b in blocked if a < end and start < b]
+                if clash:
+                    # The agent works no minute of leave: only a break that covers it all can save the shift.
+                    offsets = tuple(k for k in offsets
+                                    if all(start + k <= a and b <= start + k + t.break_minutes for a, b in clash))
+                    if not offsets:
+                        continue
                 # A break starting in the hour that repeats when clocks go back could not be written
                 # unambiguously as a local clock in the Roster: leave those positions out.
                 clear = tuple(k for k in offsets if not _ambiguous(grid, start + k, tz))

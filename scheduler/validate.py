@@ -304,7 +304,7 @@ def check_cost(ctx) -> list[Break]:
             for s in shifts if s.row.cost is not None and abs(s.row.cost - s.cost) > 0.005]
 
 
-CHECKS = [check_week, check_template, check_break_placement, check_language, check_leave, check_daily_window,
+CHECKS = [check_template, check_break_placement, check_language, check_leave, check_daily_window,
           check_one_shift_per_day, check_min_rest, check_max_consecutive_days, check_max_days, check_hours, check_cost]
 
 
@@ -373,9 +373,9 @@ def _assign_interval(worked: dict[str, int], allowed: dict[str, tuple[str, ...]]
 
 def evaluate(scenario: Scenario, grid: Grid, staffing: Staffing, rows: list[RosterRow]) -> Evaluation:
     placed = place(scenario, grid, rows)
-    ctx = (scenario, grid, placed)
-    breaks = [b for check in CHECKS for b in check(ctx)]
     inside = [s for s in placed if 0 <= s.start < grid.minutes]
+    # Rows of other weeks are reported and then ignored by every weekly rule, as they are by coverage.
+    breaks = check_week((scenario, grid, placed)) + [b for check in CHECKS for b in check((scenario, grid, inside))]
     minutes, status = assign_queues(scenario, grid, staffing, inside)
     coverage = _coverage_frame(scenario, grid, staffing, minutes)
     return Evaluation(scenario, grid, staffing, inside, breaks, coverage,

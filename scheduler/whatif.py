@@ -237,7 +237,10 @@ def answer(rows: list[dict]) -> list[str]:
     """What a sweep asks: the fewest hires that meet the requirement, and the cheapest variant."""
     ok = [r for r in rows if "total" in r]
     lines = []
-    swept = [r for r in ok if r["variant"].startswith("hire ") or (r["variant"] == "baseline" and len(ok) > 1)]
+    # The baseline is the sweep's "0 hires" only when nothing else changed (then no "hire 0" variant exists).
+    zero_planned = any(r["variant"] == "hire 0" for r in ok)
+    swept = [r for r in ok if r["variant"].startswith("hire ") or (r["variant"] == "baseline" and not zero_planned
+                                                                     and any(x["variant"].startswith("hire ") for x in ok))]
     if swept:
         meeting = [r for r in swept if r["shortfall_hours"] <= 0.01]
         if meeting:

@@ -118,9 +118,14 @@ def test_unreadable_rows_exit_2(scenario, tmp_path, capsys, edit, where):
 
 
 def test_rows_far_from_the_week_are_findings_not_crashes(scenario, tmp_path, capsys):
-    path = roster(tmp_path / "far.csv", [shift("A1", "2026-11-30"), shift("A1", "2026-10-05")])
+    path = roster(tmp_path / "far.csv", [shift("A3", "2026-11-30"), shift("A1", "2026-10-05")]
+                  + [shift("A3", f"2026-12-{d:02d}") for d in (8, 9, 10)])  # next week: A3 has max_days 2
     r = rota(capsys, "evaluate", scenario, path, "--week", "2026-11-30", "--out", tmp_path)
-    assert r.code == 0 and "outside_week" in r.out
+    assert r.code == 0 and r.out.count("outside_week") == 4
+    assert "max_days" not in r.out and "max_hours" not in r.out
+    bad = roster(tmp_path / "typo.csv", [shift("A1", "9999-12-31")])
+    r = rota(capsys, "evaluate", scenario, bad, "--out", tmp_path)
+    assert r.code == 2 and "typo.csv, row 2, column date" in r.err
 
 
 def test_pool_by_market_roster_names_languages_and_evaluates(tmp_path, capsys):

@@ -167,3 +167,12 @@ def test_check_summarises_the_sample(capsys):
     assert r.code == 0
     assert "Markets by queue" in r.out and "Agents per site and language" in r.out
     assert "Rough headcount against demand" in r.out
+
+
+def test_thousands_separator_is_ambiguous(tmp_path, capsys):
+    folder = base(tmp_path)
+    edit(folder, "forecast", 2, "questions", "1,200")
+    r = rota(capsys, "check", folder)
+    assert r.code == 2 and "forecast.csv, row 2, column questions: '1,200': ambiguous" in r.err
+    edit(folder, "forecast", 2, "questions", "1,5")
+    assert rota(capsys, "check", folder).code == 0  # a decimal comma alone is read as 1.5

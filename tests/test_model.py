@@ -235,3 +235,17 @@ def test_shifts_ending_in_the_repeated_hour_evaluate_as_planned(tmp_path, capsys
     assert all(not r["break_start"].startswith("02:") for r in rows)
     r = rota(capsys, "evaluate", folder, out / "rep-2026-W43-roster.csv", "--out", tmp_path / "e")
     assert r.code == 0 and "no rule breaks" in r.out
+
+
+def test_leave_inside_a_break_keeps_the_shift_with_that_break(tmp_path):
+    sc = one_site(tmp_path, [agent("A1")],
+                  [{"shift": "D", "site": "hq", "start": "08:00", "hours": 9, "break_minutes": 60}],
+                  hours("CN", "Tue", 8, 17), leave=[{"agent_id": "A1", "start": "2026-12-01 12:00", "end": "2026-12-01 13:00",
+                                                      "reason": "dentist"}])
+    grid = planning_grid(sc, WEEK)
+    m = M.RotaModel(sc, grid, compute_staffing(sc, grid))
+    [tuesday] = [o for o in m.options["A1"] if o.day == date(2026, 12, 1)]
+    assert tuesday.break_offsets == (4 * 60,)  # the break must be 12:00-13:00
+    ev = make_plan(sc, WEEK, time_limit=10).evaluation
+    tue = [s for s in ev.shifts if s.row.date == date(2026, 12, 1)]
+    assert tue and tue[0].row.break_start == 12 * 60 and ev.breaks == []

@@ -81,3 +81,11 @@ def test_sweep_runs_in_parallel_and_hires_never_raise_that_languages_shortfall(f
         assert any(n.startswith("xl/charts/chart") for n in z.namelist())
     assert "fewest hires that cover the requirement in every interval" in r.out or "no variant in the range" in r.out
     assert "cheapest variant by total" in r.out
+
+
+def test_answer_with_fixed_changes_does_not_count_the_baseline_as_zero_hires():
+    base = {"variant": "baseline", "changes": "baseline", "cost": 100.0, "shortfall_hours": 0.0, "total": 100.0, "hires": 0}
+    swept = [{"variant": f"hire {n}", "changes": "remove site:manila", "cost": 90.0 + n, "shortfall_hours": 5.0 - n,
+              "total": 200.0, "hires": n} for n in range(3)]
+    lines = W.answer([base] + swept)
+    assert lines[0].startswith("no variant in the range covers the requirement")
