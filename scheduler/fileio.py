@@ -58,6 +58,7 @@ def atomic_outputs(*paths: Path, force: bool = False):
             temps.append(Path(tmp))
         yield temps
         refuse_existing(*paths, force=force)
+        placed: list[Path] = []
         for tmp, p in zip(temps, paths):
             if force:
                 if p.is_symlink():
@@ -67,7 +68,10 @@ def atomic_outputs(*paths: Path, force: bool = False):
                 try:
                     os.link(tmp, p)
                 except FileExistsError:
-                    raise RotaError(f"{p} appeared while writing; nothing was replaced") from None
+                    for q in placed:  # both or neither
+                        q.unlink()
+                    raise RotaError(f"{p} appeared while writing; nothing was written") from None
+                placed.append(p)
                 tmp.unlink()
     except OSError as e:
         raise RotaError(f"cannot write {paths[0].parent}: {e.strerror or e}") from None
