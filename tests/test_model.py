@@ -249,3 +249,12 @@ def test_leave_inside_a_break_keeps_the_shift_with_that_break(tmp_path):
     ev = make_plan(sc, WEEK, time_limit=10).evaluation
     tue = [s for s in ev.shifts if s.row.date == date(2026, 12, 1)]
     assert tue and tue[0].row.break_start == 12 * 60 and ev.breaks == []
+
+
+def test_reported_gap_uses_the_plans_exact_total(tmp_path):
+    sc = one_site(tmp_path, [agent("A1"), agent("A2")], [{"shift": "D", "site": "hq", "start": "09:00", "hours": 8}],
+                  hours("CN", "Tue", 9, 17, q=10))
+    p = make_plan(sc, WEEK, time_limit=10)
+    assert p.result.bound <= p.evaluation.total + 1e-6
+    assert p.result.gap == pytest.approx(max(0.0, (p.evaluation.total - p.result.bound) / p.evaluation.total), abs=1e-9) \
+        or p.result.gap == 0.0
