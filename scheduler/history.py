@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -20,19 +19,9 @@ import pandas as pd
 
 from scheduler.domain import Scenario
 from scheduler.errors import Problems, RotaError
-from scheduler.inputs import Column, _table_from_records, parse_code, parse_language, parse_table
+from scheduler.inputs import Column, _table_from_records, parse_code, parse_instant, parse_language, parse_table
 
 ESCALATION_SECONDS = 300  # the service SOP: unresolved questions escalate after 5 minutes
-
-
-def parse_instant(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("expected ISO 8601 with an offset, e.g. 2026-11-30T20:15:03+01:00 or ...Z") from None
-    if value.tzinfo is None:
-        raise ValueError("expected an offset or Z: a time without one is ambiguous across time zones")
-    return value.astimezone(timezone.utc)
 
 
 def parse_flag(text: str) -> int:

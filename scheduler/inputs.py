@@ -99,6 +99,17 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with its offset (or Z), as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("expected ISO 8601 with an offset, e.g. 2026-11-30T20:15:03+01:00 or ...Z") from None
+    if value.tzinfo is None:
+        raise ValueError("expected an offset or Z: a time without one is ambiguous across time zones")
+    return value.astimezone(timezone.utc)
+
+
 def parse_code(text: str) -> str:
     if text and not any(ch in text for ch in "\r\n\t") and len(text) <= 64:
         return text

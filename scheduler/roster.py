@@ -19,7 +19,7 @@ from scheduler.calendar import Grid, localize, to_local
 from scheduler.domain import Scenario
 from scheduler.errors import Problems, RotaError
 from scheduler.fileio import FORMULA_PREFIXES
-from scheduler.inputs import Column, Table, _read_csv, parse_clock, parse_code, parse_languages, parse_number, parse_table
+from scheduler.inputs import Column, Table, _read_csv, parse_clock, parse_code, parse_instant, parse_languages, parse_number, parse_table
 
 ROSTER_COLUMNS = ["agent_id", "name", "site", "date", "start", "end", "timezone", "start_utc", "end_utc",
                   "paid_hours", "break_start", "break_minutes", "queues", "cost"]
@@ -127,7 +127,7 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
         Column("end", lambda t: parse_clock(t, allow_24=True)), Column("break_start", parse_clock, None),
         Column("break_minutes", parse_number(0, 600, integer=True), 0),
         Column("queues", parse_languages, ()), Column("cost", parse_number(), None),
-        Column("start_utc", _parse_utc, None), Column("end_utc", _parse_utc, None),
+        Column("start_utc", parse_instant, None), Column("end_utc", parse_instant, None),
     ]
     rows = []
     for r, v in parse_table(table, cols, problems):
@@ -142,16 +142,6 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
                               v["queues"], v["cost"], r, v["start_utc"], v["end_utc"]))
     problems.raise_if_any()
     return rows
-
-
-def _parse_utc(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("expected ISO 8601 with Z, e.g. 2026-11-30T01:00:00Z") from None
-    if value.tzinfo is None:
-        raise ValueError("expected ISO 8601 with Z, e.g. 2026-11-30T01:00:00Z")
-    return value.astimezone(timezone.utc)
 
 
 def _parse_date(text: str) -> date:
