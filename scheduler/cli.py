@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,8 @@ week_option = click.option("--week", callback=_week, metavar="DATE",
 out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
                           show_default=True, help="Folder for the outputs.")
 force_option = click.option("--force", is_flag=True, help="Replace existing output files.")
+scheduler_option = click.option("--scheduler", metavar="tcp://HOST:8786", envvar="ROTA_SCHEDULER",
+                                help="Run on this Dask cluster (default: $ROTA_SCHEDULER, else a local cluster).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -213,9 +216,10 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
 @click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit per variant (default: policy.toml).")
 @click.option("--workers", type=click.IntRange(min=1), help="Solver threads per variant (default: policy.toml).")
 @click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
-@click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once (default: the machine's cores).")
+@click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once on the local cluster (default: the machine's cores).")
+@scheduler_option
 @force_option
-def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, force) -> None:
+def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, scheduler, force) -> None:
     """Compare the baseline with changed headcount or demand.
 
     \b
@@ -243,14 +247,19 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     path = out_dir / f"{safe_name(sc.name)}-{y}-W{w:02d}-whatif.xlsx"
     refuse_existing(path, force=force)
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
-    click.echo(f"what-if {sc.name} {grid.label}: {len(vs)} variants, {limit:g} s each, "
-               f"{min(processes or 99, len(vs), __import__('os').cpu_count() or 1)} at a time", err=True)
+    where = scheduler or f"{min(processes or os.cpu_count() or 1, len(vs))} at a time on this machine"
+    click.echo(f"what-if {sc.name} {grid.label}: {len(vs)} variants, {limit:g} s each, {where}", err=True)
+    best: list[dict] = []
 
     def done(row, k, n):
         tail = f"total {row['total']:,.2f}" if "total" in row else row.get("status", "")
-        click.echo(f"  {k}/{n} done: {row['variant']} ({row['changes']}): {tail}", err=True)
+        if "total" in row and (not best or row["total"] < best[0]["total"]):
+            best[:] = [row]
+        lead = f"; best so far {best[0]['variant']} {best[0]['total']:,.2f}" if best else ""
+        click.echo(f"  {k}/{n} done: {row['variant']} ({row['changes']}): {tail}{lead}", err=True)
 
-    rows, complete = W.run_variants(sc, vs, grid.first_day, time_limit, workers, seed, processes, done)
+    rows, complete = W.run_variants(sc, vs, grid.first_day, time_limit, workers, seed, processes, done,
+                                    scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
     if rows:
         stamp = datetime.combine(grid.first_day, time()) - timedelta(days=7)
         wb = build_whatif_workbook(rows, f"{sc.name} {grid.label} what-if", stamp)
@@ -277,10 +286,11 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
 @click.option("--lognormal", is_flag=True, help="Lognormal handle times (CV 1) instead of exponential.")
 @click.option("--history-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the first run's chats as a history.csv.")
-@click.option("--processes", type=click.IntRange(min=1), help="Runs at once (default: the machine's cores).")
+@click.option("--processes", type=click.IntRange(min=1), help="Runs at once on the local cluster (default: the machine's cores).")
+@scheduler_option
 @out_option
 @force_option
-def simulate(scenario, roster, week, runs, seed, lognormal, history_out, processes, out_dir, force) -> None:
+def simulate(scenario, roster, week, runs, seed, lognormal, history_out, processes, scheduler, out_dir, force) -> None:
     """Play a rostered week chat by chat and set simulated response times beside the plan's prediction.
 
     \b
@@ -308,7 +318,11 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     first = seed if seed is not None else sc.policy.solver.seed
     click.echo(f"simulating {sc.name} {grid.label}: {runs} runs of {len(shifts)} shifts", err=True)
     results = S.run_many(sc, grid, staffing, shifts, runs, first, lognormal, processes,
-                         done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True) if k == n or k % 5 == 0 else None)
+                         done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True) if k == n or k % 5 == 0 else None,
+                         scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
+    if results is None:
+        click.echo("interrupted: no simulation written (a partial set of runs would bias the comparison)", err=True)
+        sys.exit(130)
     rep = S.compare(ev, results)
     wb = build_workbook(ev, RunInfo(command="simulate"))
     write_simulation(wb, rep, grid.timezone)

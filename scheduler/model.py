@@ -14,6 +14,7 @@ terms in one place. Objective units are 1/UNITS of the scenario currency.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -452,7 +453,8 @@ def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, pro
     has; a Python handler could not run inside the native call. A search that
     ends short of its time limit without proving optimality was interrupted.
     """
-    solver.parameters.catch_sigint_signal = True
+    # Only the main thread owns SIGINT; a solve on a Dask worker thread is cancelled by the client instead.
+    solver.parameters.catch_sigint_signal = threading.current_thread() is threading.main_thread()
     status = solver.Solve(model, progress)
     stopped_early = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
     return status, stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)

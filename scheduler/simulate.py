@@ -192,33 +192,28 @@ def cell_counts(out: Outcome, staffing: Staffing) -> pd.DataFrame:
     return f.groupby(["queue", "market", "interval"])[CELL].sum().reset_index()
 
 
-def _run(args) -> pd.DataFrame:
-    scenario, grid, staffing, shifts, seed, lognormal = args
+def _run(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Shift], seed: int,
+         lognormal: bool) -> pd.DataFrame:
     return cell_counts(simulate(scenario, grid, staffing, shifts, seed, lognormal), staffing)
 
 
 def run_many(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Shift], runs: int, seed: int,
-             lognormal: bool = False, processes: int | None = None, done=None) -> list[pd.DataFrame]:
-    """`runs` independent runs (seeds seed, seed+1, ...) over the machine's cores, in seed order."""
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+             lognormal: bool = False, processes: int | None = None, done=None, scheduler: str | None = None,
+             echo=None) -> list[pd.DataFrame] | None:
+    """`runs` independent runs (seeds seed, seed+1, ...) as Dask tasks, in seed order; None when interrupted."""
+    from scheduler.errors import RotaError
+    from scheduler.executor import run_all
 
-    tasks = [(scenario, grid, staffing, shifts, seed + k, lognormal) for k in range(runs)]
-    processes = min(processes or os.cpu_count() or 1, runs)
-    if processes <= 1:
-        out = []
-        for k, t in enumerate(tasks, start=1):
-            out.append(_run(t))
-            if done:
-                done(k, runs)
-        return out
-    with ProcessPoolExecutor(max_workers=processes) as pool:
-        out = []
-        for k, result in enumerate(pool.map(_run, tasks), start=1):
-            out.append(result)
-            if done:
-                done(k, runs)
-        return out
+    outcome = run_all(_run, [(seed + k, lognormal) for k in range(runs)], scheduler=scheduler, processes=processes,
+                      shared=(scenario, grid, staffing, shifts),
+                      done=(lambda k, result, error, finished, total: done(finished, total)) if done else None,
+                      echo=echo)
+    if outcome.errors:
+        k, why = min(outcome.errors.items())
+        raise RotaError(f"simulation run with seed {seed + k} failed: {why}")
+    if not outcome.complete:
+        return None
+    return [outcome.results[k] for k in range(runs)]
 
 
 def _ratios(counts: pd.DataFrame) -> pd.DataFrame:

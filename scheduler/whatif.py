@@ -3,18 +3,15 @@
 Changes combine: hires of a profile (`paris:fr,en:2`, optionally
 `:COST:MAX_HOURS`, a count may be a range `0..6` that sweeps it), removals
 of an agent or a whole site, and a factor on a market's forecast. Variants
-are independent plans, so they run in parallel worker processes; the
-scenario travels with each task and the parent alone writes the workbook.
+are independent plans, so they run as Dask tasks (`scheduler.executor`);
+the scenario travels with the tasks and the client alone writes the workbook.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
-import signal
 import statistics
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
@@ -186,7 +183,7 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
         sc = apply(scenario, list(variant.changes))
         p = make_plan(sc, week, time_limit, workers, seed)
     except RotaError as e:
-        return {"variant": variant.name, "changes": variant.describe(), "status": f"failed: {e}"}
+        return failed_row(variant, str(e))
     ev = p.evaluation
     row = {"variant": variant.name, "changes": variant.describe(), "agents": len(sc.agents), "cost": ev.cost,
            "shortfall_hours": round(ev.shortfall_hours, 2), "total": round(ev.total, 2)}
@@ -202,35 +199,29 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
 
 def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_limit: float | None,
                  workers: int | None, seed: int | None, processes: int | None = None,
-                 done: Callable[[dict, int, int], None] | None = None) -> tuple[list[dict], bool]:
-    """Plan every variant in parallel processes; returns the rows in variant order and whether all finished.
+                 done: Callable[[dict, int, int], None] | None = None, scheduler: str | None = None,
+                 echo: Callable[[str], None] | None = None) -> tuple[list[dict], bool]:
+    """Plan every variant on Dask (a local cluster, or `scheduler`); rows in variant order and whether all finished.
 
-    Ctrl-C cancels what has not started and keeps what finished.
+    The scenario is sent to the cluster once and each variant's changes are
+    applied on the worker. A variant that fails is reported in its row;
+    Ctrl-C cancels what has not finished and keeps what has.
     """
-    processes = processes or os.cpu_count() or 1
-    rows: dict[int, dict] = {}
-    pool = ProcessPoolExecutor(max_workers=min(processes, len(vs)), initializer=_ignore_sigint)
-    futures = {pool.submit(plan_variant, scenario, v, week, time_limit, workers, seed): k for k, v in enumerate(vs)}
-    pending = set(futures)
-    try:
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                rows[futures[f]] = f.result()
-                if done:
-                    done(rows[futures[f]], len(rows), len(vs))
-    except KeyboardInterrupt:
-        # Workers ignore SIGINT; stop the ones still solving rather than wait for their time limit.
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        return [rows[k] for k in sorted(rows)], False
-    pool.shutdown()
-    return [rows[k] for k in sorted(rows)], True
+    from scheduler.executor import run_all
+
+    def row_done(k, row, error, finished, total):
+        if done:
+            done(row if error is None else failed_row(vs[k], error), finished, total)
+
+    outcome = run_all(plan_variant, [(v, week, time_limit, workers, seed) for v in vs], scheduler=scheduler,
+                      processes=processes, shared=(scenario,), done=row_done, echo=echo)
+    rows = {k: r for k, r in outcome.results.items()}
+    rows.update({k: failed_row(vs[k], e) for k, e in outcome.errors.items()})
+    return [rows[k] for k in sorted(rows)], outcome.complete
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def failed_row(variant: Variant, why: str) -> dict:
+    return {"variant": variant.name, "changes": variant.describe(), "status": f"failed: {why}"}
 
 
 def answer(rows: list[dict]) -> list[str]:
