@@ -161,7 +161,7 @@ def _progress_printer():
         better = objective < last["obj"] * (1 - 0.002)
         if better or seconds - last["t"] > 5:
             if math.isnan(bound):
-                tail = "(first pass, breaks at mid-shift)"
+                tail = "(bound: the LP relaxation is still solving)"
             else:
                 tail = f"bound {bound:12,.2f}   gap {(objective - bound) / objective if objective else 0.0:6.2%}"
             click.echo(f"  {seconds:7.1f} s   cost+shortfall {objective:12,.2f}   {tail}", err=True)
@@ -216,7 +216,7 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
 @click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit per variant (default: policy.toml).")
 @click.option("--workers", type=click.IntRange(min=1), help="Solver threads per variant (default: policy.toml).")
 @click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
-@click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once on the local cluster (default: the machine's cores).")
+@click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once on the local cluster (default: cores / solver threads).")
 @scheduler_option
 @force_option
 def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, scheduler, force) -> None:
@@ -247,7 +247,9 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     path = out_dir / f"{safe_name(sc.name)}-{y}-W{w:02d}-whatif.xlsx"
     refuse_existing(path, force=force)
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
-    where = scheduler or f"{min(processes or os.cpu_count() or 1, len(vs))} at a time on this machine"
+    threads = workers or sc.policy.solver.workers
+    at_once = processes or max(1, (os.cpu_count() or 1) // threads)
+    where = scheduler or f"{min(at_once, len(vs))} at a time on this machine ({threads} solver threads each)"
     click.echo(f"what-if {sc.name} {grid.label}: {len(vs)} variants, {limit:g} s each, {where}", err=True)
     best: list[dict] = []
 

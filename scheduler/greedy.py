@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scheduler.model import RotaModel, eligible_queues, interval_overlaps
-from scheduler.pay import PayClock
+from scheduler.model import SCALE, UNITS, RotaModel, eligible_queues, required_units, worked_per_interval
 from scheduler.shifts import ShiftOption, contract_min_minutes
 
 
@@ -27,20 +26,16 @@ class GreedyRota:
         self.m = m
         sc, grid = m.scenario, m.grid
         self.I, self.n = grid.interval_minutes, grid.size
-        self.residual = {q: np.round(m.staffing.required(q) * self.I).astype(float) for q in m.staffing.loads}
+        self.residual = {q: r / SCALE for q, r in required_units(m.staffing, self.I).items()}
         self.price = sc.policy.costs.shortfall_per_agent_hour / 60
         self.rest = sc.policy.rules.min_rest_hours * 60
         self.k_consec = sc.policy.rules.max_consecutive_days
         self.eligible = eligible_queues(sc)
-        pay = {s: PayClock(site, grid, sc.policy.rules) for s, site in sc.sites.items()}
         self.cost: dict[str, list[float]] = {}
         self.work: dict[str, list[list[tuple[int, int]]]] = {}
         for a, opts in m.options.items():
-            agent = sc.agents[a]
-            clock = pay[agent.site]
-            self.cost[a] = [clock.cost(agent.hourly_cost, o.start, o.end) - (
-                clock.cost(agent.hourly_cost, o.start + self.mid(o), o.start + self.mid(o) + o.break_minutes)
-                if self.mid(o) is not None else 0) for o in opts]
+            self.cost[a] = [(m.shift_cost(a, j) - (m.break_cost(a, j, self.mid(o)) if self.mid(o) is not None else 0)) / UNITS
+                            for j, o in enumerate(opts)]
             self.work[a] = [self._worked(o) for o in opts]
         self.picked: dict[str, list[int]] = {a: [] for a in m.options}
         self.served: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # minutes worked
@@ -50,13 +45,7 @@ class GreedyRota:
         return o.break_offsets[len(o.break_offsets) // 2] if o.break_offsets else None
 
     def _worked(self, o: ShiftOption) -> list[tuple[int, int]]:
-        k = self.mid(o)
-        spans = [(o.start, o.end)] if k is None else [(o.start, o.start + k), (o.start + k + o.break_minutes, o.end)]
-        out: dict[int, int] = {}
-        for a, b in spans:
-            for i, mins in interval_overlaps(a, b, self.I, self.n):
-                out[i] = out.get(i, 0) + mins
-        return list(out.items())
+        return list(worked_per_interval(o, self.mid(o), self.I, self.n).items())
 
     def order(self) -> list[str]:
         sc = self.m.scenario
@@ -156,7 +145,7 @@ class GreedyRota:
                     values[count[0].Name()] = people.get((pool, i, q), 0)
                 covered[(q, i)] = covered.get((q, i), 0) + got
         for (q, i), var in m.coverage.shortfall.items():
-            values[var.Name()] = max(0, m.coverage.need[(q, i)] - covered.get((q, i), 0))
+            values[var.Name()] = max(0, m.coverage.need[(q, i)] - SCALE * covered.get((q, i), 0))
         return values
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
@@ -29,7 +29,13 @@ from scheduler.pay import PayClock
 from scheduler.shifts import ShiftOption, all_options, contract_min_minutes
 from scheduler.staffing import Staffing
 
-UNITS = 6000  # objective units per currency unit: cent-valued rates give whole units per minute (100 * 60)
+UNITS = 600_000  # objective units per currency unit: a cent-valued hourly rate is whole units per 1/100 minute
+SCALE = 100  # coverage is counted in 1/100 agent-minutes: the requirement (to 1/100 agent) is then exact
+
+
+def required_units(staffing: Staffing, interval: int) -> dict[str, np.ndarray]:
+    """Each queue's requirement per interval in 1/SCALE agent-minutes, exactly (it is given to 1/100 agent)."""
+    return {q: np.round(staffing.required(q) * interval * SCALE).astype(np.int64) for q in staffing.loads}
 
 
 def overlap(a: int, b: int, c: int, d: int) -> int:
@@ -43,6 +49,15 @@ def interval_overlaps(a: int, b: int, interval: int, size: int):
         m = overlap(a, b, i * interval, (i + 1) * interval)
         if m:
             yield i, m
+
+
+def worked_per_interval(o: ShiftOption, offset: int | None, interval: int, size: int) -> dict[int, int]:
+    """Minutes the shift works in each grid interval, its break (starting `offset` after the start) left out."""
+    out = dict(interval_overlaps(o.start, o.end, interval, size))
+    if offset is not None:
+        for i, mins in interval_overlaps(o.start + offset, o.start + offset + o.break_minutes, interval, size):
+            out[i] -= mins
+    return {i: v for i, v in out.items() if v > 0}
 
 
 def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
@@ -65,32 +80,35 @@ class Coverage:
 
     serve: dict[tuple[str, int], list[tuple[str, object]]]  # (agent or pool, interval) -> [(queue, literal, minutes var or True)]
     shortfall: dict[tuple[str, int], cp_model.IntVar]
-    need: dict[tuple[str, int], int]  # required minutes where there is a shortfall variable
+    need: dict[tuple[str, int], int]  # required 1/SCALE minutes where there is a shortfall variable
     term: object
 
 
 def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
-                 eligible: Callable[[str, int], tuple[str, ...]], required_minutes: dict[str, np.ndarray],
-                 interval: int, price_per_minute: int,
+                 eligible: Callable[[str, int], tuple[str, ...]], required: dict[str, np.ndarray],
+                 interval: int, price_per_unit: int,
                  heads: dict[str, dict[int, object]] | None = None) -> Coverage:
     """Language assignment and shortfall: the rule shared by `plan` and `evaluate`.
 
     A multilingual agent serves one queue per interval, never two (a literal
     per queue, at most one true); the minutes served are capped by the minutes
-    worked. Shortfall per queue and interval is the agent-minutes below the
-    requirement, priced per minute. `worked` values are linear expressions in
+    worked. Shortfall per queue and interval is what is below the
+    requirement (`required_units`), priced per unit. `worked` values are linear expressions in
     the planning model and plain integers when evaluating a fixed roster.
     """
     cover: dict[tuple[str, int], list] = {}
+    people: dict[tuple[str, int], list] = {}  # agents (whole heads) sent to each queue and interval, with pools
     serve: dict[tuple[str, int], list] = {}
     for agent, per_interval in worked.items():
         for i, w in per_interval.items():
-            here = [q for q in eligible(agent, i) if required_minutes[q][i] > 0]
+            here = [q for q in eligible(agent, i) if required[q][i] > 0]
             if not here or (isinstance(w, int) and w <= 0):
                 continue
             if len(here) == 1:
                 cover.setdefault((here[0], i), []).append(w)
                 serve[(agent, i)] = [(here[0], True)]
+                if heads is not None:
+                    people.setdefault((here[0], i), []).append(heads[agent][i])
                 continue
             if heads is not None:
                 flows, counts = [], []
@@ -101,6 +119,7 @@ def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
                     flows.append(f)
                     counts.append(k)
                     cover.setdefault((q, i), []).append(f)
+                    people.setdefault((q, i), []).append(k)
                 model.Add(sum(flows) <= w)
                 model.Add(sum(counts) <= heads[agent][i])
                 serve[(agent, i)] = list(zip(here, flows, counts))
@@ -118,16 +137,22 @@ def add_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]],
             model.Add(sum(cover[(q, i)][-1] for q in here) <= w)
             serve[(agent, i)] = literals
     shortfall, terms, needs = {}, [], {}
-    for q, req in required_minutes.items():
+    for q, req in required.items():
         for i in np.flatnonzero(req > 0):
             i = int(i)
             need = int(req[i])
             s = model.NewIntVar(0, need, f"shortfall(queue={q}, i={i})")
-            model.Add(s + sum(cover.get((q, i), [])) >= need)
+            model.Add(s + SCALE * sum(cover.get((q, i), [])) >= need)
+            whole, part = divmod(need, interval * SCALE)
+            if heads is not None and part:
+                # Rounding cut: minutes come in whole agents of at most `interval` each, so with K agents
+                # the shortfall is at least part * (whole + 1 - K). Valid for every rota, and it gives the
+                # relaxation the cost of rounding a fractional requirement to whole people.
+                model.Add(s + part * sum(people.get((q, i), [])) >= part * (whole + 1))
             shortfall[(q, i)] = s
             needs[(q, i)] = need
             terms.append(s)
-    return Coverage(serve, shortfall, needs, price_per_minute * sum(terms) if terms else 0)
+    return Coverage(serve, shortfall, needs, price_per_unit * sum(terms) if terms else 0)
 
 
 class RotaModel:
@@ -150,6 +175,16 @@ class RotaModel:
                             for k in o.break_offsets]
                     self.breaks[(a, j)] = lits
         self.coverage: Coverage | None = None
+
+    def shift_cost(self, agent: str, j: int) -> int:
+        """The shift's pay, break included, in objective units (the break's pay is taken off separately)."""
+        a, o = self.scenario.agents[agent], self.options[agent][j]
+        return int(round(self.pay[a.site].cost(a.hourly_cost, o.start, o.end) * UNITS))
+
+    def break_cost(self, agent: str, j: int, offset: int) -> int:
+        a, o = self.scenario.agents[agent], self.options[agent][j]
+        s = o.start + offset
+        return int(round(self.pay[a.site].cost(a.hourly_cost, s, s + o.break_minutes) * UNITS))
 
     def works(self, agent: str, j: int) -> cp_model.IntVar:
         return self.x[(agent, j)]
@@ -252,12 +287,9 @@ def wage_cost(m: RotaModel):
     """Paid minutes at the agent's rate with night and weekend premiums by the local clock; breaks unpaid."""
     terms = []
     for (a, j), x in m.x.items():
-        agent, o = m.scenario.agents[a], m.options[a][j]
-        clock = m.pay[agent.site]
-        terms.append(int(round(clock.cost(agent.hourly_cost, o.start, o.end) * UNITS)) * x)
+        terms.append(m.shift_cost(a, j) * x)
         for k, b in m.breaks.get((a, j), []):
-            s = o.start + k
-            terms.append(-int(round(clock.cost(agent.hourly_cost, s, s + o.break_minutes) * UNITS)) * b)
+            terms.append(-m.break_cost(a, j, k) * b)
     return sum(terms)
 
 
@@ -271,8 +303,8 @@ def coverage_shortfall(m: RotaModel):
     queue per interval exactly.
     """
     I = m.grid.interval_minutes
-    required = {q: np.round(m.staffing.required(q) * I).astype(int) for q in m.staffing.loads}
-    price = int(round(m.scenario.policy.costs.shortfall_per_agent_hour / 60 * UNITS))
+    required = required_units(m.staffing, I)
+    price = int(round(m.scenario.policy.costs.shortfall_per_agent_hour / 60 / SCALE * UNITS))
     eligible = eligible_queues(m.scenario)
     worked, duty = m.worked_minutes()
     pooled: dict[str, dict[int, list]] = {}
@@ -315,101 +347,126 @@ class SolveResult:
     shifts: list[PlannedShift]
     status: str
     objective: float  # currency
-    bound: float
+    bound: float  # the best lower bound: the LP relaxation's or the one CP-SAT proved, whichever is higher
     gap: float
     seconds: float
     interrupted: bool = False
     note: str = ""  # said beside the status when the plan is not the full model's own
     progress: list[tuple[float, float, float]] = field(default_factory=list)  # (seconds, objective, bound)
+    lp_bound: float = math.nan  # the LP relaxation alone
+    work: float = 0.0  # deterministic seconds of search spent
+    capped: bool = False  # the wall clock stopped the search before its work budget: a rerun may differ
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each better plan: seconds since the start, objective, and the proven bound (NaN while the
-    first phase runs, whose bound holds only for pinned breaks)."""
+    """Reports each better plan: seconds since the start, objective, and the best bound known so far
+    (NaN until the LP relaxation has been solved)."""
 
-    def __init__(self, report: Callable[[float, float, float], None] | None):
+    def __init__(self, report: Callable[[float, float, float], None] | None, bound: Callable[[], float]):
         super().__init__()
         self.report = report
+        self.bound = bound
         self.start = time.monotonic()
-        self.bound_valid = False
         self.events: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        bound = self.BestObjectiveBound() / UNITS if self.bound_valid else math.nan
-        event = (time.monotonic() - self.start, self.ObjectiveValue() / UNITS, bound)
+        event = (time.monotonic() - self.start, self.ObjectiveValue() / UNITS, self.bound())
         self.events.append(event)
         if self.report:
             self.report(*event)
 
 
-PHASE_ONE = 0.25  # share of the time limit for the first pass (breaks at mid-shift)
-STAGGER = 0.1  # share for placing the breaks of the first pass's shifts
+# The search runs on deterministic time, not the wall clock, so the same inputs and seed give the same
+# rota on any machine; the time limit converts to a work budget at the rate measured on 2 cores (the
+# sample's search used 0.6 deterministic seconds per wall second), and the wall clock only caps it.
+WORK_PER_SECOND = 0.55
+WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
+EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
+STAGGER = 0.25  # share for the breaks and queues of those shifts; the rest goes to the whole model
 
 
-def _params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
-    solver.parameters.max_time_in_seconds = max(float(seconds), 0.1)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    solver.parameters.relative_gap_limit = 1e-4
-
-
-def mid_break_options(options: dict[str, list[ShiftOption]]) -> dict[str, list[ShiftOption]]:
-    """The same shifts with each break fixed at its middle position."""
-    return {a: [replace(o, break_offsets=o.break_offsets[len(o.break_offsets) // 2:][:1]) for o in opts]
-            for a, opts in options.items()}
+def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int, seed: int, lns_only: bool) -> None:
+    p = solver.parameters
+    p.max_deterministic_time = max(work, 0.05)
+    p.max_time_in_seconds = max(seconds, 0.1)
+    # One worker for complete search (its deterministic time limit is tight; interleaved, it overran it
+    # threefold on the sample); interleaved workers for LNS, whose results merge in a fixed order.
+    p.num_workers = workers if lns_only else 1
+    p.interleave_search = lns_only
+    p.use_lns_only = lns_only
+    p.random_seed = seed
+    p.relative_gap_limit = 1e-4
 
 
 def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
           report: Callable[[float, float, float], None] | None = None) -> SolveResult:
-    """Solve in passes: shifts with breaks at mid-shift, then the breaks of those shifts, then everything.
+    """Greedy start, a complete search, then large-neighbourhood search: breaks first, then everything.
 
-    With free break positions CP-SAT's search wanders among near-equivalent
-    placements; with breaks pinned the shift choice converges fast. The
-    first pass's plan is feasible for the full model; a second pass staggers
-    its breaks with the shifts fixed; the result seeds the full model (a
-    complete hint, matched by variable name). Bound and gap are the full
-    model's own.
+    CP-SAT's default parallel search finds good rotas but a different one
+    each run (workers share solutions as they happen to finish). Interleaved
+    search on deterministic time is reproducible; of its modes, complete
+    search proves small weeks optimal fast but barely improves large ones,
+    and neighbourhood search (LNS) improves them well but proves nothing. So:
+    a short complete search from the greedy plan (done if optimal), LNS with
+    the shifts fixed (where the breaks go is worth 2-3 % on the sample), then
+    LNS on the whole model. The LP relaxation, solved in a thread meanwhile,
+    gives the bound; CP-SAT's own proven bound is used where it is higher.
     """
+    from scheduler.greedy import hint_values
+    from scheduler.relax import LpBound
+
     settings = m.scenario.policy.solver
     limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
-    progress = _Progress(report)
-    from scheduler.greedy import hint_values
-    start = hint_values(m)
-    if m.breaks and limit >= 2:
-        first = RotaModel(m.scenario, m.grid, m.staffing, mid_break_options(m.options))
-        first.model.Minimize(sum(rule(first) for rule in RULES))
-        _hint(first.model, start)
+    lp = LpBound(m.model, limit)
+    proven = [-math.inf]
+
+    def best_bound() -> float:
+        value = max(lp.result(wait=0) or -math.inf, proven[0])
+        return value / UNITS if value > -math.inf else math.nan
+
+    progress = _Progress(report, best_bound)
+    deadline = progress.start + WALL_CAP * limit
+    budget = limit * WORK_PER_SECOND
+    state = {"work": 0.0, "capped": False}
+
+    def phase(model: cp_model.CpModel, hint: dict[str, int], share: float | None, lns_only: bool):
+        _hint(model, hint)
         solver = cp_model.CpSolver()
-        _params(solver, PHASE_ONE * limit, workers, seed)
-        status, interrupted = _solve_interruptibly(solver, first.model, progress)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if interrupted:  # the first pass's plan is a valid rota; its bound holds only with pinned breaks
-                return _result(first, solver, status, progress, interrupted=True, bound_valid=False)
-            start = _named_solution(first.model, solver)
-            fixed = _with_shifts_fixed(m, start)
-            solver = cp_model.CpSolver()
-            _params(solver, STAGGER * limit, workers, seed)
-            status, interrupted = _solve_interruptibly(solver, fixed, progress)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                if interrupted:  # same variables as the full model: its plan is read back directly
-                    return _result(m, solver, status, progress, interrupted=True, bound_valid=False)
-                start = _named_solution(fixed, solver)
-        elif interrupted:
-            raise KeyboardInterrupt
-    _hint(m.model, start)
-    solver = cp_model.CpSolver()
-    _params(solver, limit - (time.monotonic() - progress.start), workers, seed)
-    progress.bound_valid = True
-    status, interrupted = _solve_interruptibly(solver, m.model, progress)
+        work = budget * share if share is not None else budget - state["work"]
+        _params(solver, work, deadline - time.monotonic(), workers, seed, lns_only)
+        status, interrupted, capped = _solve_interruptibly(solver, model, progress)
+        state["work"] += solver.response_proto.deterministic_time
+        state["capped"] |= capped
+        return solver, status, interrupted
+
+    start = hint_values(m)
+    solver, status, interrupted = phase(m.model, start, EXACT, lns_only=False)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if found:
+        proven[0] = solver.BestObjectiveBound()
+    if status == cp_model.OPTIMAL or (interrupted and found):
+        return _result(m, solver, status, progress, interrupted, lp, proven[0], state, deadline)
+    if interrupted:
+        raise KeyboardInterrupt
+    if found:
+        start = _named_solution(m.model, solver)
+    fixed = _with_shifts_fixed(m, start)
+    solver, status, interrupted = phase(fixed, start, STAGGER, lns_only=True)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if interrupted:  # same variables as the full model: its plan is read back directly
+            return _result(m, solver, status, progress, True, lp, proven[0], state, deadline)
+        start = _named_solution(fixed, solver)
+    solver, status, interrupted = phase(m.model, start, None, lns_only=True)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _fallback(m, start, progress, interrupted)
-    return _result(m, solver, status, progress, interrupted=interrupted, bound_valid=True)
+        result = _fallback(m, start, progress, interrupted)
+        return _with_bounds(result, result.objective * UNITS, lp, proven[0], state, deadline)
+    return _result(m, solver, status, progress, interrupted, lp, proven[0], state, deadline)
 
 
 def _fallback(m: RotaModel, start: dict[str, int], progress, interrupted: bool) -> SolveResult:
-    """No plan found in the time left: return the starting plan (greedy or first pass), never an empty roster.
+    """No plan found in the time left: return the starting plan (greedy or an earlier pass), never an empty roster.
 
     Every shift and break is fixed to the start's values and its complete
     hint is accepted as it is.
@@ -423,9 +480,9 @@ def _fallback(m: RotaModel, start: dict[str, int], progress, interrupted: bool) 
     solver.parameters.num_workers = 1
     solver.parameters.stop_after_first_solution = True  # the evaluator assigns queues exactly afterwards
     status = solver.Solve(fixed)
-    result = _result(m, solver, status, progress, interrupted=interrupted, bound_valid=False)
+    result = _plain_result(m, solver, status, progress, interrupted)
     result.status = "FEASIBLE" if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else result.status
-    result.note = "no better plan found in the time limit: the starting plan (greedy or first pass) is returned"
+    result.note = "no better plan found in the time limit: the starting plan (greedy or an earlier pass) is returned"
     return result
 
 
@@ -434,11 +491,7 @@ def _named_solution(model: cp_model.CpModel, solver: cp_model.CpSolver) -> dict[
 
 
 def _with_shifts_fixed(m: RotaModel, start: dict[str, int]) -> cp_model.CpModel:
-    """The full model with the given plan's shifts fixed: what is left is where breaks go and who serves what.
-
-    CP-SAT settles this in seconds; on the sample it took the first pass's
-    46.7 k to 44.7 k, which the full model alone reaches slowly if at all.
-    """
+    """The full model with the given plan's shifts fixed: what is left is where breaks go and who serves what."""
     fixed = m.model.clone()
     for x in m.x.values():
         fixed.Add(fixed.get_int_var_from_proto_index(x.Index()) == int(start.get(x.Name(), 0)))
@@ -446,31 +499,61 @@ def _with_shifts_fixed(m: RotaModel, start: dict[str, int]) -> cp_model.CpModel:
     return fixed
 
 
-def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress) -> tuple[int, bool]:
-    """Solve; Ctrl-C stops the search and keeps the best plan found so far.
+def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress) -> tuple[int, bool, bool]:
+    """Solve; Ctrl-C stops the search and keeps the best plan found so far. Returns (status, interrupted,
+    stopped by the wall clock).
 
     CP-SAT catches SIGINT itself (`catch_sigint_signal`) and returns what it
     has; a Python handler could not run inside the native call. A search that
-    ends short of its time limit without proving optimality was interrupted.
+    ends short of both its work budget and its time limit without proving
+    optimality was interrupted.
     """
     # Only the main thread owns SIGINT; a solve on a Dask worker thread is cancelled by the client instead.
     solver.parameters.catch_sigint_signal = threading.current_thread() is threading.main_thread()
     status = solver.Solve(model, progress)
-    stopped_early = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
-    return status, stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+    settled = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+    short_of_work = solver.response_proto.deterministic_time < 0.98 * solver.parameters.max_deterministic_time
+    short_of_time = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
+    return status, short_of_work and short_of_time and not settled, short_of_work and not short_of_time and not settled
 
 
-def _result(m: RotaModel, solver: cp_model.CpSolver, status: int, progress, interrupted: bool,
-            bound_valid: bool) -> SolveResult:
+def _result(m: RotaModel, solver: cp_model.CpSolver, status: int, progress, interrupted: bool, lp,
+            proven: float, state: dict, deadline: float) -> SolveResult:
+    result = _plain_result(m, solver, status, progress, interrupted)
+    if status == cp_model.OPTIMAL:
+        proven = solver.ObjectiveValue()
+    return _with_bounds(result, solver.ObjectiveValue(), lp, proven, state, deadline)
+
+
+def _with_bounds(result: SolveResult, objective_units: float, lp, proven: float, state: dict,
+                 deadline: float) -> SolveResult:
+    """Bound and gap from the LP relaxation (waited for until the time limit) and CP-SAT's proven bound."""
+    if result.interrupted:
+        lp_value = lp.result(wait=0)
+    else:
+        lp_value = lp.result(wait=max(deadline - time.monotonic(), 0.0) + 5.0)
+    bound = max(lp_value if lp_value is not None else -math.inf, proven)
+    result.lp_bound = lp_value / UNITS if lp_value is not None else math.nan
+    result.work, result.capped = state["work"], state["capped"]
+    if bound > -math.inf and objective_units == objective_units:
+        bound = min(bound, objective_units)
+        result.bound = bound / UNITS
+        result.gap = max(0.0, (objective_units - bound) / max(abs(objective_units), 1e-9))
+        if result.gap < 1e-4 and result.status == "FEASIBLE":
+            result.status = "OPTIMAL"  # the plan meets its bound
+    if result.capped and not result.note:
+        result.note = ("the time limit stopped the search before its work budget (a slow or busy machine): "
+                       "a rerun may give a different plan")
+    return result
+
+
+def _plain_result(m: RotaModel, solver: cp_model.CpSolver, status: int, progress, interrupted: bool) -> SolveResult:
     seconds = time.monotonic() - progress.start
     name = solver.StatusName(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult([], name, math.nan, math.nan, math.nan, seconds, progress=progress.events)
-    objective = solver.ObjectiveValue() / UNITS
-    bound = solver.BestObjectiveBound() / UNITS if bound_valid else math.nan
-    gap = 0.0 if status == cp_model.OPTIMAL else (objective - bound) / max(abs(objective), 1e-9)
-    return SolveResult(extract(m, solver), name, objective, bound, max(gap, 0.0) if bound_valid else math.nan,
-                       seconds, interrupted=interrupted, progress=progress.events)
+    return SolveResult(extract(m, solver), name, solver.ObjectiveValue() / UNITS, math.nan, math.nan, seconds,
+                       interrupted=interrupted, progress=progress.events)
 
 
 def _hint(target: cp_model.CpModel, by_name: dict[str, int]) -> None:

@@ -47,6 +47,8 @@ class RunInfo:
     interrupted: bool = False
     command: str = "plan"
     note: str = ""
+    lp_bound: float | None = None
+    time_limit: float | None = None
 
 
 def roster_records(ev: Evaluation) -> list[dict]:
@@ -299,7 +301,9 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
     if info.command == "plan":
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
                   ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
-                  ("gap", info.gap, "0.00%"), ("run_seconds", info.seconds, "0.0")]
+                  ("gap", info.gap, "0.00%"), ("lp_bound", info.lp_bound, "#,##0.00"),
+                  ("time_limit_seconds", info.time_limit, "0.0")]
+        # Not the run's wall time: the same inputs and seed give the same workbook, byte for byte.
         if info.note:
             items.append(("solver_note", info.note, None))
     return items

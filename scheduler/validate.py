@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import Grid, leave_spans, to_local
 from scheduler.domain import Scenario
-from scheduler.model import add_coverage, interval_overlaps, row_queues
+from scheduler.model import add_coverage, interval_overlaps, required_units, row_queues
 from scheduler.pay import PayClock
 from scheduler.domain import clock_text
 from scheduler.roster import RosterRow
@@ -329,7 +329,7 @@ def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: li
             for i, mins in interval_overlaps(st, e, I, n):
                 worked[i][a] += mins
                 allowed[(a, i)] = queues
-    required = {q: np.round(staffing.required(q) * I).astype(int) for q in staffing.loads}
+    required = required_units(staffing, I)
     minutes: dict[tuple[str, int, str], int] = {}
     status = "OPTIMAL"
     for i, per in sorted(worked.items()):

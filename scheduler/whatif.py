@@ -10,6 +10,7 @@ the scenario travels with the tasks and the client alone writes the workbook.
 from __future__ import annotations
 
 import math
+import os
 import re
 import statistics
 from dataclasses import dataclass, replace
@@ -208,6 +209,12 @@ def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_
     Ctrl-C cancels what has not finished and keeps what has.
     """
     from scheduler.executor import run_all
+
+    if processes is None and scheduler is None:
+        # Each variant's solver runs `workers` threads; more variants at once than cores allow would only
+        # slow each down, and a plan whose work budget the time limit cuts short is no longer reproducible.
+        threads = workers or scenario.policy.solver.workers
+        processes = max(1, (os.cpu_count() or 1) // max(threads, 1))
 
     def row_done(k, row, error, finished, total):
         if done:

@@ -11,7 +11,7 @@ timezone = "{tz}"
 interval_minutes = {interval}
 
 [targets]
-shrinkage = 0.0
+shrinkage = {shrinkage}
 
 [costs]
 shortfall_per_agent_hour = {shortfall}
@@ -36,9 +36,9 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def write_scenario(folder: Path, *, sites, agents, markets, shifts, forecast, leave=None,
-                   tz="Asia/Shanghai", interval=60, shortfall=100.0, policy_extra="") -> Path:
+                   tz="Asia/Shanghai", interval=60, shortfall=100.0, policy_extra="", shrinkage=0.0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "policy.toml").write_text(DEFAULT_POLICY.format(tz=tz, interval=interval, shortfall=shortfall) + policy_extra)
+    (folder / "policy.toml").write_text(DEFAULT_POLICY.format(tz=tz, interval=interval, shortfall=shortfall, shrinkage=shrinkage) + policy_extra)
     for name, rows in (("sites", sites), ("agents", agents), ("markets", markets), ("shifts", shifts),
                        ("forecast", forecast), ("leave", leave)):
         if rows is not None:

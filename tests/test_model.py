@@ -258,3 +258,32 @@ def test_reported_gap_uses_the_plans_exact_total(tmp_path):
     assert p.result.bound <= p.evaluation.total + 1e-6
     assert p.result.gap == pytest.approx(max(0.0, (p.evaluation.total - p.result.bound) / p.evaluation.total), abs=1e-9) \
         or p.result.gap == 0.0
+
+
+def test_lp_bound_prices_rounding_to_whole_agents(tmp_path):
+    # 10 % shrinkage: each hour 09-17 needs 1 / 0.9 agents, 1.12 to the hundredth: 67.2 agent-minutes. The
+    # best rota is one agent (8 h x 10 = 80) and 7.2 minutes short each hour (8 x 7.2 x 60/60 = 57.6): 137.6.
+    # A plain LP relaxation takes 0.12 of a second agent instead (80 + 9.6); the rounding cut makes the LP
+    # bound the optimum itself.
+    sc = one_site(tmp_path, [agent("A1"), agent("A2")],
+                  [{"shift": "D", "site": "hq", "start": "09:00", "hours": 8, "days": "Tue"}],
+                  hours("CN", "Tue", 9, 17), shortfall=60, shrinkage=0.1)
+    p = make_plan(sc, WEEK, time_limit=10)
+    assert p.evaluation.total == pytest.approx(137.6)
+    assert p.result.lp_bound == pytest.approx(137.6, abs=0.01)
+    assert p.result.status == "OPTIMAL" and p.result.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def test_lp_relaxation_reads_negated_literals():
+    from scheduler.relax import lp_relaxation
+
+    m = cp_model.CpModel()
+    x, y = m.NewBoolVar("x"), m.NewBoolVar("y")
+    m.AddBoolOr([x.Not(), y.Not()])  # x + y <= 1
+    m.AddAtMostOne([x.Not(), y])  # (1 - x) + y <= 1, so y <= x
+    m.Minimize(-10 * x - 20 * y)
+    lp = lp_relaxation(m)
+    assert lp.Solve() == lp.OPTIMAL
+    assert lp.Objective().Value() == pytest.approx(-15.0)  # x = y = 1/2; the best integer point gives -10
+    solver = cp_model.CpSolver()
+    assert solver.Solve(m) == cp_model.OPTIMAL and solver.ObjectiveValue() == pytest.approx(-10.0)
