@@ -382,7 +382,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 WORK_PER_SECOND = 0.55
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
-STAGGER = 0.25  # share for the breaks and queues of those shifts; the rest goes to the whole model
+STAGGER = 0.25  # share for the breaks and queues of those shifts
+GUIDED = 0.65  # share for the shifts the LP relaxation uses; the rest (5 %) polishes on the whole model
 
 
 def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int, seed: int, lns_only: bool) -> None:
@@ -458,11 +459,42 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         if interrupted:  # same variables as the full model: its plan is read back directly
             return _result(m, solver, status, progress, True, lp, proven[0], state, deadline)
         start = _named_solution(fixed, solver)
+    solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
+    if solution is not None:
+        guided = lp_guided(m, solution, start)
+        solver, status, interrupted = phase(guided.model, start, GUIDED, lns_only=True)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if interrupted:
+                return _result(guided, solver, status, progress, True, lp, proven[0], state, deadline)
+            start = _named_solution(guided.model, solver)
     solver, status, interrupted = phase(m.model, start, None, lns_only=True)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         result = _fallback(m, start, progress, interrupted)
         return _with_bounds(result, result.objective * UNITS, lp, proven[0], state, deadline)
     return _result(m, solver, status, progress, interrupted, lp, proven[0], state, deadline)
+
+
+def lp_guided(m: RotaModel, solution: list[float], start: dict[str, int]) -> RotaModel:
+    """The model restricted to the shifts the LP relaxation uses, pooled over interchangeable agents, and
+    those of the current plan (so it stays feasible): a small model on which LNS moves fast.
+
+    Agents with the same options, queues and contract are interchangeable, and the LP splits their work
+    among them arbitrarily; each keeps every shift the LP gives any of them.
+    """
+    eligible = eligible_queues(m.scenario)
+    used: dict[tuple, set[int]] = {}
+    kinds: dict[str, tuple] = {}
+    for a, opts in m.options.items():
+        agent = m.scenario.agents[a]
+        kinds[a] = (eligible[a], agent.hourly_cost, agent.min_hours, agent.max_hours, agent.max_days, agent.site,
+                    tuple((o.day, o.template, o.start, o.break_offsets) for o in opts))
+        used.setdefault(kinds[a], set()).update(j for j in range(len(opts)) if solution[m.x[(a, j)].Index()] > 1e-6)
+    options = {}
+    for a, opts in m.options.items():
+        options[a] = [o for j, o in enumerate(opts) if j in used[kinds[a]] or start.get(m.x[(a, j)].Name(), 0)]
+    guided = RotaModel(m.scenario, m.grid, m.staffing, options)
+    guided.model.Minimize(sum(rule(guided) for rule in RULES))
+    return guided
 
 
 def _fallback(m: RotaModel, start: dict[str, int], progress, interrupted: bool) -> SolveResult:

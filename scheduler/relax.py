@@ -64,6 +64,7 @@ class LpBound:
 
     def __init__(self, model: cp_model.CpModel, seconds: float):
         self._value: float | None = None
+        self._solution: list[float] | None = None
         # A copy: the search changes the model's hints while the thread reads it.
         self._thread = threading.Thread(target=self._run, args=(model.clone(), seconds), daemon=True)
         self._thread.start()
@@ -75,7 +76,13 @@ class LpBound:
             # A whisker below GLOP's optimum: its tolerances must not make the bound claim too much.
             value = lp.Objective().Value()
             self._value = value - 1e-7 * abs(value) - 1e-6
+            self._solution = [v.solution_value() for v in lp.variables()]
 
     def result(self, wait: float | None = None) -> float | None:
         self._thread.join(wait)
         return None if self._thread.is_alive() else self._value
+
+    def solution(self, wait: float | None = None) -> list[float] | None:
+        """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
+        self._thread.join(wait)
+        return None if self._thread.is_alive() else self._solution
