@@ -380,6 +380,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 # rota on any machine; the time limit converts to a work budget at the rate measured on 2 cores (the
 # sample's search used 0.6 deterministic seconds per wall second), and the wall clock only caps it.
 WORK_PER_SECOND = 0.55
+LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 12)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.25  # share for the breaks and queues of those shifts
@@ -420,7 +421,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
-    lp = LpBound(m.model, limit)
+    lp = LpBound(m.model, LP_WORK_PER_SECOND * limit)
     proven = [-math.inf]
 
     def best_bound() -> float:
@@ -440,38 +441,58 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         status, interrupted, capped = _solve_interruptibly(solver, model, progress)
         state["work"] += solver.response_proto.deterministic_time
         state["capped"] |= capped
+        state["interrupted"] = interrupted
         return solver, status, interrupted
 
     start = hint_values(m)
-    solver, status, interrupted = phase(m.model, start, EXACT, lns_only=False)
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    if found:
-        proven[0] = solver.BestObjectiveBound()
-    if status == cp_model.OPTIMAL or (interrupted and found):
-        return _result(m, solver, status, progress, interrupted, lp, proven[0], state, deadline)
-    if interrupted:
-        raise KeyboardInterrupt
-    if found:
-        start = _named_solution(m.model, solver)
-    fixed = _with_shifts_fixed(m, start)
-    solver, status, interrupted = phase(fixed, start, STAGGER, lns_only=True)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if interrupted:  # same variables as the full model: its plan is read back directly
-            return _result(m, solver, status, progress, True, lp, proven[0], state, deadline)
-        start = _named_solution(fixed, solver)
-    solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
-    if solution is not None:
-        guided = lp_guided(m, solution, start)
-        solver, status, interrupted = phase(guided.model, start, GUIDED, lns_only=True)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    best: list = []  # (model the plan is read from, its solver, status) of the last pass that found a plan
+
+    def finish(interrupted: bool) -> SolveResult:
+        if not best:
             if interrupted:
-                return _result(guided, solver, status, progress, True, lp, proven[0], state, deadline)
-            start = _named_solution(guided.model, solver)
-    solver, status, interrupted = phase(m.model, start, None, lns_only=True)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        result = _fallback(m, start, progress, interrupted)
-        return _with_bounds(result, result.objective * UNITS, lp, proven[0], state, deadline)
-    return _result(m, solver, status, progress, interrupted, lp, proven[0], state, deadline)
+                raise KeyboardInterrupt
+            result = _fallback(m, start, progress, False)
+            return _with_bounds(result, result.objective * UNITS, lp, proven[0], state, deadline)
+        holder, solver, status = best
+        # Only the complete search on the full model proves optimality; a pass on a restricted model that
+        # reports OPTIMAL is optimal for that restriction only.
+        proof = status == cp_model.OPTIMAL and solver is state.get("exact")
+        result = _plain_result(holder, solver, cp_model.OPTIMAL if proof else cp_model.FEASIBLE, progress, interrupted)
+        bound = solver.ObjectiveValue() if proof else proven[0]
+        return _with_bounds(result, solver.ObjectiveValue(), lp, bound, state, deadline)
+
+    def run(holder: RotaModel, model: cp_model.CpModel, share: float | None, lns_only: bool) -> bool:
+        """One pass from `start`; True when the search should stop here (interrupted or proven optimal)."""
+        solver, status, interrupted = phase(model, start, share, lns_only)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best[:] = [holder, solver, status]
+            start.clear()
+            start.update(_named_solution(model, solver))
+            if not lns_only:
+                state["exact"] = solver
+        return interrupted or (status == cp_model.OPTIMAL and not lns_only)
+
+    try:
+        if run(m, m.model, EXACT, lns_only=False):
+            return finish(interrupted=not (best and best[2] == cp_model.OPTIMAL))
+        if best:
+            proven[0] = best[1].BestObjectiveBound()
+            state["exact"] = best[1]
+        # The shifts-fixed model has the full model's variables: its plan is read back through `m`.
+        if run(m, _with_shifts_fixed(m, start), STAGGER, lns_only=True):
+            return finish(interrupted=True)
+        solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
+        state["capped"] |= lp.running()  # the wall clock, not the LP's work budget, decided
+        if solution is not None:
+            guided = lp_guided(m, solution, start)
+            if run(guided, guided.model, GUIDED, lns_only=True):
+                return finish(interrupted=True)
+        run(m, m.model, None, lns_only=True)
+        stopped = state["interrupted"]
+    except KeyboardInterrupt:
+        # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
+        stopped = True
+    return finish(interrupted=stopped)
 
 
 def lp_guided(m: RotaModel, solution: list[float], start: dict[str, int]) -> RotaModel:
@@ -547,14 +568,6 @@ def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, pro
     short_of_work = solver.response_proto.deterministic_time < 0.98 * solver.parameters.max_deterministic_time
     short_of_time = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
     return status, short_of_work and short_of_time and not settled, short_of_work and not short_of_time and not settled
-
-
-def _result(m: RotaModel, solver: cp_model.CpSolver, status: int, progress, interrupted: bool, lp,
-            proven: float, state: dict, deadline: float) -> SolveResult:
-    result = _plain_result(m, solver, status, progress, interrupted)
-    if status == cp_model.OPTIMAL:
-        proven = solver.ObjectiveValue()
-    return _with_bounds(result, solver.ObjectiveValue(), lp, proven, state, deadline)
 
 
 def _with_bounds(result: SolveResult, objective_units: float, lp, proven: float, state: dict,

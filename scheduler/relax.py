@@ -17,9 +17,9 @@ from ortools.sat.python import cp_model
 BIG = 2**62  # CP-SAT writes an unbounded side as +/- 2**63 - 1
 
 
-def lp_relaxation(model: cp_model.CpModel) -> pywraplp.Solver:
+def lp_relaxation(model: cp_model.CpModel, solver: str = "GLOP") -> pywraplp.Solver:
     proto = model.Proto()
-    lp = pywraplp.Solver.CreateSolver("GLOP")
+    lp = pywraplp.Solver.CreateSolver(solver)
     inf = lp.infinity()
     xs = []
     for v in proto.variables:
@@ -62,16 +62,18 @@ def lp_relaxation(model: cp_model.CpModel) -> pywraplp.Solver:
 class LpBound:
     """The relaxation solved in a background thread; `result()` waits for it (objective units, or None)."""
 
-    def __init__(self, model: cp_model.CpModel, seconds: float):
+    def __init__(self, model: cp_model.CpModel, work: float):
+        """`work` limits GLOP in deterministic time, so whether the bound is found does not depend on the
+        machine's speed or load (GLOP's deterministic second is about half a wall second on 2 cores)."""
         self._value: float | None = None
         self._solution: list[float] | None = None
         # A copy: the search changes the model's hints while the thread reads it.
-        self._thread = threading.Thread(target=self._run, args=(model.clone(), seconds), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(model.clone(), work), daemon=True)
         self._thread.start()
 
-    def _run(self, model: cp_model.CpModel, seconds: float) -> None:
+    def _run(self, model: cp_model.CpModel, work: float) -> None:
         lp = lp_relaxation(model)
-        lp.SetTimeLimit(int(max(seconds, 1.0) * 1000))
+        lp.SetSolverSpecificParametersAsString(f"max_deterministic_time: {max(work, 1.0)}")
         if lp.Solve() == pywraplp.Solver.OPTIMAL:
             # A whisker below GLOP's optimum: its tolerances must not make the bound claim too much.
             value = lp.Objective().Value()
@@ -86,3 +88,6 @@ class LpBound:
         """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
         self._thread.join(wait)
         return None if self._thread.is_alive() else self._solution
+
+    def running(self) -> bool:
+        return self._thread.is_alive()

@@ -27,3 +27,25 @@ def test_ctrl_c_keeps_the_best_plan(tmp_path, after_seconds, phase):
     assert "(interrupted)" in summary["solver_status"]
     assert book["Roster"].max_row > 100
     assert not list(out.glob(".*.tmp"))
+
+
+def test_a_second_ctrl_c_stops_at_once_and_leaves_no_partial_file(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler", "plan", "inputs/sample", "--week", "2026-11-30",
+                             "--time-limit", "30", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert time.monotonic() - sent < 5
+    assert "Traceback" not in stderr
+    assert not list(out.glob(".*.tmp")) and not list(out.glob("*.tmp"))
+    written = sorted(p.name for p in out.glob("*")) if out.exists() else []
+    # Stopped before writing (nothing), or the plan was already complete on disk (both files, readable).
+    assert written in ([], ["sample-2026-W49-roster.csv", "sample-2026-W49.xlsx"])
+    if written:
+        assert load_workbook(out / "sample-2026-W49.xlsx")["Roster"].max_row > 100
