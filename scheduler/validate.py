@@ -357,7 +357,9 @@ def _assign_interval(worked: dict[str, int], allowed: dict[str, tuple[str, ...]]
                        {q: np.array([d]) for q, d in demand.items()}, interval, 1)
     model.Minimize(cov.term)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    # Deterministic time, one worker: the same roster gets the same assignment however busy the machine.
+    solver.parameters.max_deterministic_time = max(seconds, 0.05)
+    solver.parameters.max_time_in_seconds = 10 * max(seconds, 0.05)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.Solve(model)
