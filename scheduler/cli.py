@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def cli() -> None:
       rota check inputs/sample
       rota plan inputs/sample --week 2026-11-30
     """
+
+
+def _log(scenario, status: str, *outputs) -> None:
+    """The run's last line: enough to trace an output back to the inputs it came from."""
+    click.echo(f"log: inputs {scenario.fingerprint}, status {status}, output {', '.join(str(o) for o in outputs) or '-'}",
+               err=True)
 
 
 def _echo_warnings(scenario) -> None:
@@ -104,6 +111,7 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
         write_csv(staffing_table(st), tmp)
     click.echo(staffing_report(sc, st))
     click.echo(f"\nwrote {path}")
+    _log(sc, "staffing computed", path)
 
 
 @cli.command()
@@ -143,8 +151,7 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force)
     click.echo(plan_report(p.evaluation, p.info))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
-    click.echo(f"log: inputs {sc.fingerprint}, status {p.info.status}{' (interrupted)' if p.info.interrupted else ''}, "
-               f"output {workbook}", err=True)
+    _log(sc, p.info.status + (" (interrupted)" if p.info.interrupted else ""), workbook, roster_csv)
     if p.info.note:
         click.echo(f"note: {p.info.note}", err=True)
     if p.info.interrupted:
@@ -201,6 +208,7 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
     write_outputs(ev, RunInfo(command="evaluate"), path, None, force=force, with_breaks=True)
     click.echo(evaluate_report(ev))
     click.echo(f"\nwrote {path}")
+    _log(sc, f"evaluated, {len(ev.breaks)} rule breaks", path)
     if strict and (ev.breaks or ev.shortfall_hours > 0):
         sys.exit(1)
 
@@ -274,6 +282,9 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
         click.echo(line)
     if rows:
         click.echo(f"\nwrote {path}")
+    statuses = ", ".join(f"{n} {k}" for k, n in sorted(Counter(str(r.get("status")) for r in rows).items()))
+    _log(sc, f"{len(rows)} of {len(vs)} variants ({statuses})" + ("" if complete else " (interrupted)"),
+         *([path] if rows else []))
     if not complete:
         click.echo(f"interrupted: {len(rows)} of {len(vs)} variants finished and were kept", err=True)
         sys.exit(130)
@@ -347,6 +358,7 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     click.echo(f"{flagged} of {int((rep.cells['arrivals'] > 0).sum())} queue-intervals with questions have a prediction "
                "outside the simulated 95 % interval (column disagrees)")
     click.echo(f"\nwrote {path}" + (f"\nwrote {history_out}" if history_out else ""))
+    _log(sc, f"{runs} runs simulated", path, *([history_out] if history_out else []))
 
 
 @cli.command()
@@ -406,6 +418,7 @@ def forecast(history, scenario, weeks, out_file, force) -> None:
                        sc.markets[x.market].patience_seconds or "-"] for x in facts],
                      "What the history says, beside markets.csv"))
     click.echo(f"\nwrote {out_file}")
+    _log(sc, f"forecast of {len(accuracy)} markets", out_file)
 
 
 @cli.command()
@@ -453,6 +466,7 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
     for line in R.worst_gaps(cells, gaps, sc):
         click.echo(f"  {line}")
     click.echo(f"\nwrote {path}")
+    _log(sc, f"reviewed, {len(missed)} of {len(cells)} market-hours miss a target", path)
 
 
 def _roster_grid(sc, rows, week):

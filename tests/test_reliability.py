@@ -142,3 +142,18 @@ def test_same_inputs_and_seed_give_the_same_plan_byte_for_byte(tmp_path):
     assert (a / "sample-2026-W49-roster.csv").read_bytes() == (b / "sample-2026-W49-roster.csv").read_bytes()
     assert (a / "sample-2026-W49.xlsx").read_bytes() == (b / "sample-2026-W49.xlsx").read_bytes()
     assert len((a / "sample-2026-W49-roster.csv").read_text().splitlines()) > 100
+
+
+def test_every_command_ends_with_a_log_line_naming_inputs_status_and_output(small, tmp_path, capsys):
+    from scheduler.inputs import load_scenario
+
+    fingerprint = load_scenario(small).fingerprint
+    out = tmp_path / "o"
+    for args in (["staffing", small, "--out", out], ["plan", small, "--time-limit", "5", "--quiet", "--out", out]):
+        r = rota(capsys, *args)
+        assert r.code == 0, r.err
+        last = r.err.strip().splitlines()[-1]
+        assert last.startswith(f"log: inputs {fingerprint}, status ") and f"output {out}" in last
+    plan = next(out.glob("*.xlsx"))
+    r = rota(capsys, "evaluate", small, plan, "--out", out)
+    assert r.err.strip().splitlines()[-1].startswith(f"log: inputs {fingerprint}, status evaluated, 0 rule breaks")
