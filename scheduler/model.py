@@ -380,7 +380,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 # rota on any machine; the time limit converts to a work budget at the rate measured on 2 cores (the
 # sample's search used 0.6 deterministic seconds per wall second), and the wall clock only caps it.
 WORK_PER_SECOND = 0.55
-LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 12)
+LP_WORK_PER_SECOND = 0.7  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 15)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.25  # share for the breaks and queues of those shifts
