@@ -48,7 +48,7 @@ def client_for(scheduler: str | None, processes: int, echo: Callable[[str], None
         except (OSError, TimeoutError) as e:
             raise RotaError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
         if echo:
-            echo(f"Dask cluster at {scheduler}: {len(client.scheduler_info().get('workers', {}))} workers, "
+            echo(f"Dask cluster at {scheduler}: {_count(len(client.scheduler_info().get('workers', {})), 'worker')}, "
                  f"dashboard {client.dashboard_link}")
         try:
             yield client, scheduler
@@ -107,3 +107,7 @@ def run_all(fn: Callable[..., Any], tasks: list[tuple], *, scheduler: str | None
             client.cancel([f for f in futures if not f.done()])
             return Outcome(results, errors, False, where)
     return Outcome(results, errors, True, where)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -14,6 +14,7 @@ terms in one place. Objective units are 1/UNITS of the scenario currency.
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -562,8 +563,14 @@ def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, pro
     optimality was interrupted.
     """
     # Only the main thread owns SIGINT; a solve on a Dask worker thread is cancelled by the client instead.
-    solver.parameters.catch_sigint_signal = threading.current_thread() is threading.main_thread()
+    main = threading.current_thread() is threading.main_thread()
+    solver.parameters.catch_sigint_signal = main
+    handler = signal.getsignal(signal.SIGINT) if main else None
     status = solver.Solve(model, progress)
+    if main:
+        # CP-SAT leaves the default action (terminate) behind: Python's handler is put back, so a Ctrl-C
+        # between passes still reaches the code that keeps the last plan.
+        signal.signal(signal.SIGINT, handler)
     settled = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
     short_of_work = solver.response_proto.deterministic_time < 0.98 * solver.parameters.max_deterministic_time
     short_of_time = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
