@@ -98,3 +98,27 @@ def test_a_worker_killed_mid_sweep_loses_no_variant(localhost_cluster, tmp_path)
     rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=2)]
     assert [r["variant"] for r in rows] == ["baseline", "hire 1", "hire 2", "hire 3"]
     assert all(r["total"] > 0 and r["status"] in ("OPTIMAL", "FEASIBLE") for r in rows)
+
+
+def test_ctrl_c_cancels_pending_variants_and_keeps_finished_ones(tmp_path):
+    """Ctrl-C from a terminal reaches the whole process group: the local cluster's workers ignore it, the
+    client cancels what is pending and writes what finished."""
+    out = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
+                             "--hire", "shenzhen:pt,en:0..3", "--time-limit", "4", "--workers", "1", "--processes", "1",
+                             "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "1/4 done" in line:
+            sent = time.monotonic()
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    stderr = "".join(seen) + proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, stderr
+    assert time.monotonic() - sent < 15
+    assert "Traceback" not in stderr and "variants finished and were kept" in stderr
+    ws = load_workbook(out / "sample-2026-W49-whatif.xlsx")["Variants"]
+    kept = [r[0].value for r in ws.iter_rows(min_row=2)]
+    assert 1 <= len(kept) < 4 and kept[0] == "baseline"
