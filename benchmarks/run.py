@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 
-def one(size: int, interval: int, limit: float, queue) -> None:
+def one(size: int, interval: int, limit: float, lp_limit: float, queue) -> None:
     from benchmarks.generate import generate
     from scheduler import model as M
     from scheduler.calendar import planning_grid
@@ -44,12 +44,15 @@ def one(size: int, interval: int, limit: float, queue) -> None:
         result = M.solve(m, time_limit=limit)
         ev = evaluate(sc, grid, staffing, [row_from_plan(sc, grid, s) for s in result.shifts])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {size} agents, {interval}-min grid: planned in {result.seconds:.1f} s, total {ev.total:,.2f}, "
+              f"plan bound {result.bound:,.2f}, peak {peak:,.0f} MB; solving the LP to the end", flush=True)
         # The instance's LP bound, solved to the end (HiGHS, the fastest LP solver OR-Tools ships here),
         # whether or not the plan's own budgeted GLOP run reached it.
         from scheduler.relax import lp_relaxation
         t = time.monotonic()
         lp = lp_relaxation(m.model, "HIGHS_LP")
         lp.SuppressOutput()
+        lp.SetTimeLimit(int(lp_limit * 1000))
         lp_bound = lp.Objective().Value() / M.UNITS if lp.Solve() == lp.OPTIMAL else float("nan")
         lp_seconds = time.monotonic() - t
         events = result.progress
@@ -73,6 +76,7 @@ def main() -> None:
     p.add_argument("--sizes", default="60,150,300,600,1000")
     p.add_argument("--intervals", default="60,30")
     p.add_argument("--time-limit", type=float, default=60.0)
+    p.add_argument("--lp-limit", type=float, default=1800.0, help="seconds for the LP solved to the end")
     a = p.parse_args()
     from scheduler.textable import table
 
@@ -80,7 +84,7 @@ def main() -> None:
     for interval in map(int, a.intervals.split(",")):
         for size in map(int, a.sizes.split(",")):
             queue = mp.Queue()
-            proc = mp.Process(target=one, args=(size, interval, a.time_limit, queue))
+            proc = mp.Process(target=one, args=(size, interval, a.time_limit, a.lp_limit, queue))
             proc.start()
             r = queue.get()
             proc.join()
