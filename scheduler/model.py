@@ -378,9 +378,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 
 # The search runs on deterministic time, not the wall clock, so the same inputs and seed give the same
-# rota on any machine; the time limit converts to a work budget at the rate measured on 2 cores (the
-# sample's search used 0.6 deterministic seconds per wall second), and the wall clock only caps it.
-WORK_PER_SECOND = 0.55
+# rota on any machine; the time limit converts to a work budget at the rate measured per solver worker
+# (the sample's search used 0.6 deterministic seconds per wall second with 2 workers on 2 cores, 0.3 with
+# one), and the wall clock only caps it.
+WORK_PER_WORKER_SECOND = 0.275
 LP_WORK_PER_SECOND = 0.7  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 15)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
@@ -431,7 +432,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
 
     progress = _Progress(report, best_bound)
     deadline = progress.start + WALL_CAP * limit
-    budget = limit * WORK_PER_SECOND
+    budget = limit * WORK_PER_WORKER_SECOND * workers
     state = {"work": 0.0, "capped": False}
 
     def phase(model: cp_model.CpModel, hint: dict[str, int], share: float | None, lns_only: bool):

@@ -194,7 +194,8 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
         row[f"shortfall_hours_{q}"] = round(short[q], 2)
         row[f"targets_met_{q}"] = round(met[q], 4)
         row[f"asa_{q}"] = None if math.isnan(asa[q]) else round(asa[q], 1)
-    row.update({"status": p.result.status, "gap": round(p.result.gap, 4) if p.result.gap == p.result.gap else None, "hires": variant.hires})
+    status = p.result.status + (" (time-capped: a rerun may differ)" if p.result.capped else "")
+    row.update({"status": status, "gap": round(p.result.gap, 4) if p.result.gap == p.result.gap else None, "hires": variant.hires})
     return row
 
 
