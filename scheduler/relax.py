@@ -67,6 +67,10 @@ class LpBound:
         machine's speed or load (GLOP's deterministic second is about half a wall second on 2 cores)."""
         self._value: float | None = None
         self._solution: list[float] | None = None
+        if work <= 0:  # no LP: an already finished thread stands in
+            self._thread = threading.Thread(target=lambda: None)
+            self._thread.start()
+            return
         # A copy: the search changes the model's hints while the thread reads it.
         self._thread = threading.Thread(target=self._run, args=(model.clone(), work), daemon=True)
         self._thread.start()
