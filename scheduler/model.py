@@ -538,7 +538,7 @@ def _fallback(m: RotaModel, start: dict[str, int], progress, interrupted: bool) 
     solver.parameters.max_time_in_seconds = 30.0
     solver.parameters.num_workers = 1
     solver.parameters.stop_after_first_solution = True  # the evaluator assigns queues exactly afterwards
-    status = solver.Solve(fixed)
+    status = run_solver(solver, fixed)
     result = _plain_result(m, solver, status, progress, interrupted)
     result.status = "FEASIBLE" if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else result.status
     result.note = "no better plan found in the time limit: the starting plan (greedy or an earlier pass) is returned"
@@ -558,24 +558,36 @@ def _with_shifts_fixed(m: RotaModel, start: dict[str, int]) -> cp_model.CpModel:
     return fixed
 
 
+def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None, stop_on_sigint: bool = False) -> int:
+    """Every CP-SAT solve goes through here, so Ctrl-C keeps meaning what Python says it means.
+
+    CP-SAT catches SIGINT by default and, once done, leaves the default action
+    (terminate) behind, so a Ctrl-C after any solve (one of the evaluator's
+    hundreds) would kill the process instead of raising KeyboardInterrupt.
+    With `stop_on_sigint`, Ctrl-C stops the search and the best solution is
+    kept; either way Python's handler is put back. Only the main thread owns
+    SIGINT; a solve on a Dask worker thread is cancelled by the client.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    solver.parameters.catch_sigint_signal = main and stop_on_sigint
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        return solver.Solve(model, callback)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, handler)
+
+
 def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress) -> tuple[int, bool, bool]:
     """Solve; Ctrl-C stops the search and keeps the best plan found so far. Returns (status, interrupted,
     stopped by the wall clock).
 
-    CP-SAT catches SIGINT itself (`catch_sigint_signal`) and returns what it
-    has; a Python handler could not run inside the native call. A search that
+    CP-SAT catches SIGINT itself (see `run_solver`) and returns what it has;
+    a Python handler could not run inside the native call. A search that
     ends short of both its work budget and its time limit without proving
     optimality was interrupted.
     """
-    # Only the main thread owns SIGINT; a solve on a Dask worker thread is cancelled by the client instead.
-    main = threading.current_thread() is threading.main_thread()
-    solver.parameters.catch_sigint_signal = main
-    handler = signal.getsignal(signal.SIGINT) if main else None
-    status = solver.Solve(model, progress)
-    if main:
-        # CP-SAT leaves the default action (terminate) behind: Python's handler is put back, so a Ctrl-C
-        # between passes still reaches the code that keeps the last plan.
-        signal.signal(signal.SIGINT, handler)
+    status = run_solver(solver, model, progress, stop_on_sigint=True)
     settled = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
     short_of_work = solver.response_proto.deterministic_time < 0.98 * solver.parameters.max_deterministic_time
     short_of_time = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5

@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import Grid, leave_spans, to_local
 from scheduler.domain import Scenario
-from scheduler.model import add_coverage, interval_overlaps, required_units, row_queues
+from scheduler.model import add_coverage, interval_overlaps, required_units, row_queues, run_solver
 from scheduler.pay import PayClock
 from scheduler.domain import clock_text
 from scheduler.roster import RosterRow
@@ -362,7 +362,7 @@ def _assign_interval(worked: dict[str, int], allowed: dict[str, tuple[str, ...]]
     solver.parameters.max_time_in_seconds = 10 * max(seconds, 0.05)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    status = solver.Solve(model)
+    status = run_solver(solver, model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {}, solver.StatusName(status)
     choice = {}

@@ -40,7 +40,9 @@ def test_a_second_ctrl_c_stops_at_once_and_leaves_no_partial_file(tmp_path):
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    # 130: Python caught it and cleaned up; -2: the second Ctrl-C came while CP-SAT was still winding down
+    # from the first, and CP-SAT lets a second one terminate the process (a shell shows 130 for both).
+    assert proc.returncode in (130, -signal.SIGINT), stderr
     assert time.monotonic() - sent < 5
     assert "Traceback" not in stderr
     assert not list(out.glob(".*.tmp")) and not list(out.glob("*.tmp"))
@@ -49,3 +51,4 @@ def test_a_second_ctrl_c_stops_at_once_and_leaves_no_partial_file(tmp_path):
     assert written in ([], ["sample-2026-W49-roster.csv", "sample-2026-W49.xlsx"])
     if written:
         assert load_workbook(out / "sample-2026-W49.xlsx")["Roster"].max_row > 100
+
