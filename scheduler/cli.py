@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import sys
 from collections import Counter
 from datetime import date
@@ -255,9 +254,9 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     path = out_dir / f"{safe_name(sc.name)}-{y}-W{w:02d}-whatif.xlsx"
     refuse_existing(path, force=force)
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
+    at_once = min(W.local_processes(sc, workers, processes), len(vs))
     threads = workers or sc.policy.solver.workers
-    at_once = processes or max(1, (os.cpu_count() or 1) // threads)
-    where = scheduler or f"{min(at_once, len(vs))} at a time on this machine ({threads} solver threads each)"
+    where = scheduler or f"{at_once} at a time on this machine ({threads} solver threads each)"
     click.echo(f"what-if {sc.name} {grid.label}: {len(vs)} variants, {limit:g} s each, {where}", err=True)
     best: list[dict] = []
 

@@ -357,6 +357,7 @@ class SolveResult:
     lp_bound: float = math.nan  # the LP relaxation alone
     work: float = 0.0  # deterministic seconds of search spent
     capped: bool = False  # the wall clock stopped the search before its work budget: a rerun may differ
+    time_limit: float = math.nan  # seconds, as asked (or from policy.toml)
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -407,7 +408,7 @@ def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int
 
 def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
           report: Callable[[float, float, float], None] | None = None) -> SolveResult:
-    """Greedy start, a complete search, then large-neighbourhood search: breaks first, then everything.
+    """Greedy start, a complete search, then large-neighbourhood search: breaks, LP-guided shifts, everything.
 
     CP-SAT's default parallel search finds good rotas but a different one
     each run (workers share solutions as they happen to finish). Interleaved
@@ -415,9 +416,10 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     search proves small weeks optimal fast but barely improves large ones,
     and neighbourhood search (LNS) improves them well but proves nothing. So:
     a short complete search from the greedy plan (done if optimal), LNS with
-    the shifts fixed (where the breaks go is worth 2-3 % on the sample), then
-    LNS on the whole model. The LP relaxation, solved in a thread meanwhile,
-    gives the bound; CP-SAT's own proven bound is used where it is higher.
+    the shifts fixed (where the breaks go is worth 2-3 % on the sample), LNS
+    on the shifts the LP relaxation uses (`lp_guided`), and a last LNS pass on
+    the whole model. The LP relaxation, solved in a thread meanwhile, gives
+    the bound; CP-SAT's own proven bound is used where it is higher.
     """
     from scheduler.greedy import hint_values
     from scheduler.relax import LpBound
@@ -437,18 +439,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     progress = _Progress(report, best_bound)
     deadline = progress.start + WALL_CAP * limit
     budget = limit * WORK_PER_WORKER_SECOND * workers
-    state = {"work": 0.0, "capped": False}
-
-    def phase(model: cp_model.CpModel, hint: dict[str, int], share: float | None, lns_only: bool):
-        _hint(model, hint)
-        solver = cp_model.CpSolver()
-        work = budget * share if share is not None else budget - state["work"]
-        _params(solver, work, deadline - time.monotonic(), workers, seed, lns_only)
-        status, interrupted, capped = _solve_interruptibly(solver, model, progress)
-        state["work"] += solver.response_proto.deterministic_time
-        state["capped"] |= capped
-        state["interrupted"] = interrupted
-        return solver, status, interrupted
+    state = {"work": 0.0, "capped": False, "limit": limit}
 
     start = hint_values(m)
     best: list = []  # (model the plan is read from, its solver, status) of the last pass that found a plan
@@ -468,8 +459,16 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         return _with_bounds(result, solver.ObjectiveValue(), lp, bound, state, deadline)
 
     def run(holder: RotaModel, model: cp_model.CpModel, share: float | None, lns_only: bool) -> bool:
-        """One pass from `start`; True when the search should stop here (interrupted or proven optimal)."""
-        solver, status, interrupted = phase(model, start, share, lns_only)
+        """One pass from `start` with `share` of the work budget (None: what is left); True when the search
+        should stop here (interrupted, or proven optimal)."""
+        _hint(model, start)
+        solver = cp_model.CpSolver()
+        work = budget * share if share is not None else budget - state["work"]
+        _params(solver, work, deadline - time.monotonic(), workers, seed, lns_only)
+        status, interrupted, capped = _solve_interruptibly(solver, model, progress)
+        state["work"] += solver.response_proto.deterministic_time
+        state["capped"] |= capped
+        state["interrupted"] = interrupted
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             best[:] = [holder, solver, status]
             start.clear()
@@ -483,7 +482,6 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             return finish(interrupted=not (best and best[2] == cp_model.OPTIMAL))
         if best:
             proven[0] = best[1].BestObjectiveBound()
-            state["exact"] = best[1]
         # The shifts-fixed model has the full model's variables: its plan is read back through `m`.
         if run(m, _with_shifts_fixed(m, start), STAGGER, lns_only=True):
             return finish(interrupted=True)
@@ -603,7 +601,7 @@ def _with_bounds(result: SolveResult, objective_units: float, lp, proven: float,
         lp_value = lp.result(wait=max(deadline - time.monotonic(), 0.0) + 5.0)
     bound = max(lp_value if lp_value is not None else -math.inf, proven)
     result.lp_bound = lp_value / UNITS if lp_value is not None else math.nan
-    result.work, result.capped = state["work"], state["capped"]
+    result.work, result.capped, result.time_limit = state["work"], state["capped"], state["limit"]
     if bound > -math.inf and objective_units == objective_units:
         bound = min(bound, objective_units)
         result.bound = bound / UNITS

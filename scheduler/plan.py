@@ -30,13 +30,12 @@ class Plan:
     staffing: Staffing
     result: SolveResult
     evaluation: Evaluation
-    time_limit: float
 
     @property
     def info(self) -> RunInfo:
         r = self.result
         return RunInfo(r.status, r.objective, r.bound, r.gap, r.seconds, r.interrupted, "plan", r.note, r.lp_bound,
-                       self.time_limit)
+                       r.time_limit)
 
 
 def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | None = None,
@@ -53,8 +52,7 @@ def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | 
         # The evaluated total is the exact objective of a plan the model admits (its shortfall variables may
         # sit loose in a non-optimal solution), so it gives the tighter, still valid, gap.
         result.gap = max(0.0, min(result.gap, (ev.total - result.bound) / ev.total))
-    limit = time_limit if time_limit is not None else scenario.policy.solver.time_limit_seconds
-    return Plan(scenario, grid, staffing, result, ev, float(limit))
+    return Plan(scenario, grid, staffing, result, ev)
 
 
 def output_paths(scenario: Scenario, grid: Grid, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:

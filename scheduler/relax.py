@@ -67,10 +67,9 @@ class LpBound:
         machine's speed or load (GLOP's deterministic second is about half a wall second on 2 cores)."""
         self._value: float | None = None
         self._solution: list[float] | None = None
-        if work <= 0:  # no LP: an already finished thread stands in
-            self._thread = threading.Thread(target=lambda: None)
-            self._thread.start()
-            return
+        self._thread: threading.Thread | None = None
+        if work <= 0:
+            return  # no LP: results are None at once
         # A copy: the search changes the model's hints while the thread reads it.
         self._thread = threading.Thread(target=self._run, args=(model.clone(), work), daemon=True)
         self._thread.start()
@@ -85,13 +84,18 @@ class LpBound:
             self._solution = [v.solution_value() for v in lp.variables()]
 
     def result(self, wait: float | None = None) -> float | None:
+        return None if self._wait(wait) else self._value
+
+    def _wait(self, wait: float | None) -> bool:
+        """Wait up to `wait` seconds; whether the LP is still running."""
+        if self._thread is None:
+            return False
         self._thread.join(wait)
-        return None if self._thread.is_alive() else self._value
+        return self._thread.is_alive()
 
     def solution(self, wait: float | None = None) -> list[float] | None:
         """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
-        self._thread.join(wait)
-        return None if self._thread.is_alive() else self._solution
+        return None if self._wait(wait) else self._solution
 
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return self._wait(0)

@@ -211,11 +211,8 @@ def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_
     """
     from scheduler.executor import run_all
 
-    if processes is None and scheduler is None:
-        # Each variant's solver runs `workers` threads; more variants at once than cores allow would only
-        # slow each down, and a plan whose work budget the time limit cuts short is no longer reproducible.
-        threads = workers or scenario.policy.solver.workers
-        processes = max(1, (os.cpu_count() or 1) // max(threads, 1))
+    if scheduler is None:
+        processes = local_processes(scenario, workers, processes)
 
     def row_done(k, row, error, finished, total):
         if done:
@@ -226,6 +223,17 @@ def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_
     rows = {k: r for k, r in outcome.results.items()}
     rows.update({k: failed_row(vs[k], e) for k, e in outcome.errors.items()})
     return [rows[k] for k in sorted(rows)], outcome.complete
+
+
+def local_processes(scenario: Scenario, workers: int | None, processes: int | None) -> int:
+    """Variants planned at once on this machine: as asked, else cores / solver threads.
+
+    Each variant's solver runs `workers` threads; more variants at once than
+    cores allow would only slow each down, and a plan whose work budget the
+    time limit (doubled) cuts short is no longer reproducible.
+    """
+    threads = workers or scenario.policy.solver.workers
+    return processes or max(1, (os.cpu_count() or 1) // max(threads, 1))
 
 
 def failed_row(variant: Variant, why: str) -> dict:
