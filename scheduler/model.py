@@ -360,22 +360,35 @@ class SolveResult:
     time_limit: float = math.nan  # seconds, as asked (or from policy.toml)
 
 
-class _Progress(cp_model.CpSolverSolutionCallback):
+class _Progress:
     """Reports each better plan: seconds since the start, objective, and the best bound known so far
-    (NaN until the LP relaxation has been solved)."""
+    (NaN until the LP relaxation has been solved). Searches running side by side share one, so what is
+    reported is the best of them all."""
 
     def __init__(self, report: Callable[[float, float, float], None] | None, bound: Callable[[], float]):
-        super().__init__()
         self.report = report
         self.bound = bound
         self.start = time.monotonic()
         self.events: list[tuple[float, float, float]] = []
+        self._lock = threading.Lock()
 
-    def on_solution_callback(self) -> None:
-        event = (time.monotonic() - self.start, self.ObjectiveValue() / UNITS, self.bound())
-        self.events.append(event)
-        if self.report:
-            self.report(*event)
+    def callback(self) -> cp_model.CpSolverSolutionCallback:
+        """A fresh callback for one solve (a callback reads the solve it is attached to)."""
+        progress = self
+
+        class Forward(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                progress.found(self.ObjectiveValue() / UNITS)
+        return Forward()
+
+    def found(self, objective: float) -> None:
+        with self._lock:
+            if self.events and objective >= self.events[-1][1]:
+                return
+            event = (time.monotonic() - self.start, objective, self.bound())
+            self.events.append(event)
+            if self.report:
+                self.report(*event)
 
 
 # The search runs on deterministic time, not the wall clock, so the same inputs and seed give the same
@@ -383,14 +396,17 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 # (the sample's search used 0.6 deterministic seconds per wall second with 2 workers on 2 cores, 0.3 with
 # one), and the wall clock only caps it.
 WORK_PER_WORKER_SECOND = 0.275
+DIVE_WORK_PER_SECOND = 0.5  # a single-threaded search with the LP in the loop does more deterministic work per second
 # Above this size GLOP does not finish the LP within any usual time limit (300 agents, 60 k variables: 73 s
 # of GLOP, 53 s of HiGHS) and the search would only wait for it: the LP is then left to benchmarks/run.py.
 LP_MAX_VARIABLES = 50_000
 LP_WORK_PER_SECOND = 0.7  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 15)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
-STAGGER = 0.25  # share for the breaks and queues of those shifts
-GUIDED = 0.65  # share for the shifts the LP relaxation uses; the rest (5 %) polishes on the whole model
+STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
+GUIDED = 0.05  # share for LNS on the shifts the LP relaxation uses, after the dives there took what is left
+POLISH = 0.05  # share (at least) for LNS on the whole model: all that is left when there is no LP solution
+LP_ITERATIONS_PER_SECOND = 2_800  # GLOP's simplex iterations per second on the sample's LP (2 cores)
 
 
 def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int, seed: int, lns_only: bool) -> None:
@@ -438,8 +454,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
 
     progress = _Progress(report, best_bound)
     deadline = progress.start + WALL_CAP * limit
-    budget = limit * WORK_PER_WORKER_SECOND * workers
-    state = {"work": 0.0, "capped": False, "limit": limit}
+    state = {"work": 0.0, "used": 0.0, "capped": False, "limit": limit}  # used: seconds of the limit, as work
 
     start = hint_values(m)
     best: list = []  # (model the plan is read from, its solver, status) of the last pass that found a plan
@@ -458,15 +473,17 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         bound = solver.ObjectiveValue() if proof else proven[0]
         return _with_bounds(result, solver.ObjectiveValue(), lp, bound, state, deadline)
 
-    def run(holder: RotaModel, model: cp_model.CpModel, share: float | None, lns_only: bool) -> bool:
-        """One pass from `start` with `share` of the work budget (None: what is left); True when the search
-        should stop here (interrupted, or proven optimal)."""
+    def run(holder: RotaModel, model: cp_model.CpModel, seconds: float, lns_only: bool,
+            threads: int = workers) -> bool:
+        """One pass from `start` with `seconds` of the time limit as work; True when the search should stop
+        here (interrupted, or proven optimal)."""
         _hint(model, start)
         solver = cp_model.CpSolver()
-        work = budget * share if share is not None else budget - state["work"]
-        _params(solver, work, deadline - time.monotonic(), workers, seed, lns_only)
+        rate = WORK_PER_WORKER_SECOND * (threads if lns_only else 1)
+        _params(solver, seconds * rate, deadline - time.monotonic(), threads, seed, lns_only)
         status, interrupted, capped = _solve_interruptibly(solver, model, progress)
         state["work"] += solver.response_proto.deterministic_time
+        state["used"] += solver.response_proto.deterministic_time / rate
         state["capped"] |= capped
         state["interrupted"] = interrupted
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -477,21 +494,58 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 state["exact"] = solver
         return interrupted or (status == cp_model.OPTIMAL and not lns_only)
 
+    def dive(solution: list[float], seconds: float) -> bool:
+        """Complete searches with the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on
+        the shifts the LP relaxation uses, one per worker, each single-threaded with its own seed, side by
+        side. Even workers keep the current plan's shifts too and start from it (so they cannot end worse);
+        odd ones search the LP's shifts alone, unhinted, which finds a first plan sooner but may find none.
+        The best plan wins, ties to the lower worker; each search is deterministic, so their best is."""
+        holders = [lp_guided(m, solution, start if k % 2 == 0 else {}) for k in range(min(workers, 2))]
+        _hint(holders[0].model, start)
+        solvers = []
+        for k in range(workers):
+            solver = cp_model.CpSolver()
+            _params(solver, seconds * DIVE_WORK_PER_SECOND, deadline - time.monotonic(), 1, seed + k,
+                    lns_only=False)
+            solver.parameters.linearization_level = 2
+            solver.parameters.search_branching = cp_model.LP_SEARCH
+            solvers.append(solver)
+        models = [holders[k % 2].model for k in range(workers)]
+        statuses, interrupted = _side_by_side(solvers, models, progress)
+        state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
+        state["used"] += max(s.response_proto.deterministic_time for s in solvers) / DIVE_WORK_PER_SECOND
+        state["interrupted"] = interrupted
+        found = [(s.ObjectiveValue(), k) for k, (s, st) in enumerate(zip(solvers, statuses))
+                 if st in (cp_model.OPTIMAL, cp_model.FEASIBLE)]
+        if found:
+            k = min(found)[1]
+            best[:] = [holders[k % 2], solvers[k], cp_model.FEASIBLE]
+            start.clear()
+            start.update(_named_solution(models[k], solvers[k]))
+        return interrupted
+
     try:
-        if run(m, m.model, EXACT, lns_only=False):
+        if run(m, m.model, EXACT * limit, lns_only=False):
             return finish(interrupted=not (best and best[2] == cp_model.OPTIMAL))
         if best:
             proven[0] = best[1].BestObjectiveBound()
-        # The shifts-fixed model has the full model's variables: its plan is read back through `m`.
-        if run(m, _with_shifts_fixed(m, start), STAGGER, lns_only=True):
+        # The shifts-fixed model has the full model's variables: its plan is read back through `m`. While the
+        # LP has a core of its own, this pass leaves it that core.
+        if run(m, _with_shifts_fixed(m, start), STAGGER * limit, lns_only=True,
+               threads=max(1, workers - 1) if lp.started else workers):
             return finish(interrupted=True)
         solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
         state["capped"] |= lp.running()  # the wall clock, not the LP's work budget, decided
         if solution is not None:
-            guided = lp_guided(m, solution, start)
-            if run(guided, guided.model, GUIDED, lns_only=True):
+            # The LP's time counts from its iterations (deterministic), so the search ends near the limit
+            # on any machine without depending on how long the LP took there.
+            state["used"] = max(state["used"], lp.iterations / LP_ITERATIONS_PER_SECOND)
+            if dive(solution, max(limit - state["used"] - (GUIDED + POLISH) * limit, 0.0)):
                 return finish(interrupted=True)
-        run(m, m.model, None, lns_only=True)
+            guided = lp_guided(m, solution, start)
+            if run(guided, guided.model, GUIDED * limit, lns_only=True):
+                return finish(interrupted=True)
+        run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
         stopped = state["interrupted"]
     except KeyboardInterrupt:
         # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
@@ -576,6 +630,35 @@ def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None
             signal.signal(signal.SIGINT, handler)
 
 
+def _side_by_side(solvers: list[cp_model.CpSolver], models: list[cp_model.CpModel], progress) -> tuple[list[int], bool]:
+    """Run single-worker solves of `models` in threads at once; Ctrl-C stops them all and keeps their plans.
+    Returns their statuses and whether they were interrupted."""
+    statuses = [cp_model.UNKNOWN] * len(solvers)
+    # Each solve says it has ended through an event: a Thread.join that Ctrl-C interrupts can leave the
+    # thread looking dead while it still runs (Python < 3.13).
+    ended = [threading.Event() for _ in solvers]
+
+    def one(k: int, copy: cp_model.CpModel) -> None:
+        try:
+            statuses[k] = run_solver(solvers[k], copy, progress.callback())
+        finally:
+            ended[k].set()
+
+    for k, model in enumerate(models):
+        threading.Thread(target=one, args=(k, model.clone()), daemon=True).start()
+    interrupted = False
+    for event in ended:
+        while not event.is_set():
+            try:
+                event.wait(0.1)
+            except KeyboardInterrupt:
+                interrupted = True
+            if interrupted:  # again each time round: a solve that had not begun when Ctrl-C came is stopped too
+                for solver in solvers:
+                    solver.StopSearch()
+    return statuses, interrupted
+
+
 def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress) -> tuple[int, bool, bool]:
     """Solve; Ctrl-C stops the search and keeps the best plan found so far. Returns (status, interrupted,
     stopped by the wall clock).
@@ -585,7 +668,7 @@ def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, pro
     ends short of both its work budget and its time limit without proving
     optimality was interrupted.
     """
-    status = run_solver(solver, model, progress, stop_on_sigint=True)
+    status = run_solver(solver, model, progress.callback(), stop_on_sigint=True)
     settled = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
     short_of_work = solver.response_proto.deterministic_time < 0.98 * solver.parameters.max_deterministic_time
     short_of_time = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5

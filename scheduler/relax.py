@@ -67,6 +67,7 @@ class LpBound:
         machine's speed or load (GLOP's deterministic second is about half a wall second on 2 cores)."""
         self._value: float | None = None
         self._solution: list[float] | None = None
+        self.iterations = 0  # simplex iterations GLOP took: deterministic, unlike its wall time
         self._thread: threading.Thread | None = None
         if work <= 0:
             return  # no LP: results are None at once
@@ -77,7 +78,9 @@ class LpBound:
     def _run(self, model: cp_model.CpModel, work: float) -> None:
         lp = lp_relaxation(model)
         lp.SetSolverSpecificParametersAsString(f"max_deterministic_time: {max(work, 1.0)}")
-        if lp.Solve() == pywraplp.Solver.OPTIMAL:
+        status = lp.Solve()
+        self.iterations = lp.iterations()
+        if status == pywraplp.Solver.OPTIMAL:
             # A whisker below GLOP's optimum: its tolerances must not make the bound claim too much.
             value = lp.Objective().Value()
             self._value = value - 1e-7 * abs(value) - 1e-6
@@ -96,6 +99,10 @@ class LpBound:
     def solution(self, wait: float | None = None) -> list[float] | None:
         """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
         return None if self._wait(wait) else self._solution
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
 
     def running(self) -> bool:
         return self._wait(0)
