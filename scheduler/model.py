@@ -396,7 +396,7 @@ class _Progress:
 # (the sample's search used 0.6 deterministic seconds per wall second with 2 workers on 2 cores, 0.3 with
 # one), and the wall clock only caps it.
 WORK_PER_WORKER_SECOND = 0.275
-DIVE_WORK_PER_SECOND = 0.5  # a single-threaded search with the LP in the loop does more deterministic work per second
+DIVE_WORK_PER_SECOND = 0.55  # a single-threaded search with the LP in the loop does more deterministic work per second
 # Above this size GLOP does not finish the LP within any usual time limit (300 agents, 60 k variables: 73 s
 # of GLOP, 53 s of HiGHS) and the search would only wait for it: the LP is then left to benchmarks/run.py.
 LP_MAX_VARIABLES = 50_000
@@ -404,7 +404,6 @@ LP_WORK_PER_SECOND = 0.7  # GLOP's deterministic budget for the LP bound (the sa
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
-GUIDED = 0.05  # share for LNS on the shifts the LP relaxation uses, after the dives there took what is left
 POLISH = 0.05  # share (at least) for LNS on the whole model: all that is left when there is no LP solution
 LP_ITERATIONS_PER_SECOND = 2_800  # GLOP's simplex iterations per second on the sample's LP (2 cores)
 
@@ -494,14 +493,11 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 state["exact"] = solver
         return interrupted or (status == cp_model.OPTIMAL and not lns_only)
 
-    def dive(solution: list[float], seconds: float) -> bool:
+    def dive(holder: RotaModel, seconds: float) -> bool:
         """Complete searches with the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on
-        the shifts the LP relaxation uses, one per worker, each single-threaded with its own seed, side by
-        side. Even workers keep the current plan's shifts too and start from it (so they cannot end worse);
-        odd ones search the LP's shifts alone, unhinted, which finds a first plan sooner but may find none.
-        The best plan wins, ties to the lower worker; each search is deterministic, so their best is."""
-        holders = [lp_guided(m, solution, start if k % 2 == 0 else {}) for k in range(min(workers, 2))]
-        _hint(holders[0].model, start)
+        `holder`, one per worker, each single-threaded with its own seed, from the current plan, side by
+        side. The best plan wins, ties to the lower seed; each search is deterministic, so their best is."""
+        _hint(holder.model, start)
         solvers = []
         for k in range(workers):
             solver = cp_model.CpSolver()
@@ -510,7 +506,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             solver.parameters.linearization_level = 2
             solver.parameters.search_branching = cp_model.LP_SEARCH
             solvers.append(solver)
-        models = [holders[k % 2].model for k in range(workers)]
+        models = [holder.model] * workers
         statuses, interrupted = _side_by_side(solvers, models, progress)
         state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
         state["used"] += max(s.response_proto.deterministic_time for s in solvers) / DIVE_WORK_PER_SECOND
@@ -519,7 +515,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                  if st in (cp_model.OPTIMAL, cp_model.FEASIBLE)]
         if found:
             k = min(found)[1]
-            best[:] = [holders[k % 2], solvers[k], cp_model.FEASIBLE]
+            best[:] = [holder, solvers[k], cp_model.FEASIBLE]
             start.clear()
             start.update(_named_solution(models[k], solvers[k]))
         return interrupted
@@ -540,10 +536,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             # The LP's time counts from its iterations (deterministic), so the search ends near the limit
             # on any machine without depending on how long the LP took there.
             state["used"] = max(state["used"], lp.iterations / LP_ITERATIONS_PER_SECOND)
-            if dive(solution, max(limit - state["used"] - (GUIDED + POLISH) * limit, 0.0)):
-                return finish(interrupted=True)
-            guided = lp_guided(m, solution, start)
-            if run(guided, guided.model, GUIDED * limit, lns_only=True):
+            if dive(lp_guided(m, solution, start), max(limit - state["used"] - POLISH * limit, 0.0)):
                 return finish(interrupted=True)
         run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
         stopped = state["interrupted"]
