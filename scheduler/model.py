@@ -396,16 +396,26 @@ class _Progress:
 # (the sample's search used 0.6 deterministic seconds per wall second with 2 workers on 2 cores, 0.3 with
 # one), and the wall clock only caps it.
 WORK_PER_WORKER_SECOND = 0.275
+# A dive's first plan came after 7-11 deterministic seconds on the sample's restricted model (8,216
+# variables; seeds 7-10) and not in 31 on 150 agents' (14,102): above this, half the workers do LNS instead.
+DIVE_MAX_VARIABLES = 10_000
 DIVE_WORK_PER_SECOND = 0.55  # a single-threaded search with the LP in the loop does more deterministic work per second
-# Above this size GLOP does not finish the LP within any usual time limit (300 agents, 60 k variables: 73 s
-# of GLOP, 53 s of HiGHS) and the search would only wait for it: the LP is then left to benchmarks/run.py.
-LP_MAX_VARIABLES = 50_000
+# GLOP's time on the LP grows with the model as about 8.6 s x (variables / 16,870) ** 1.7 on 2 cores (the
+# sample; 300 agents, 60 k variables: 73 s; 1,000 agents: not done in 479 s). The LP is started only when it
+# should end within half the time limit, so the search does not wait on it; above that the plan reports no
+# LP bound and benchmarks/run.py solves the LP to the end.
+def lp_expected_seconds(variables: int) -> float:
+    return 8.6 * (variables / 16_870) ** 1.7
+
+
 LP_WORK_PER_SECOND = 0.7  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 15)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
 POLISH = 0.05  # share (at least) for LNS on the whole model: all that is left when there is no LP solution
-LP_ITERATIONS_PER_SECOND = 2_800  # GLOP's simplex iterations per second on the sample's LP (2 cores)
+# GLOP's pace: simplex iterations x model variables per second (the sample: 24,737 iterations in 8.6 s at
+# 16,870 variables; 150 agents: 31,021 in 21.6 s at 34,035), so the LP's time is counted without the clock.
+LP_ITERATION_VARIABLES_PER_SECOND = 48_000_000
 
 
 def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int, seed: int, lns_only: bool) -> None:
@@ -423,18 +433,20 @@ def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int
 
 def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
           report: Callable[[float, float, float], None] | None = None) -> SolveResult:
-    """Greedy start, a complete search, then large-neighbourhood search: breaks, LP-guided shifts, everything.
+    """Greedy start, a complete search, breaks and queues by LNS, LP-led dives on the LP's shifts, a polish.
 
     CP-SAT's default parallel search finds good rotas but a different one
-    each run (workers share solutions as they happen to finish). Interleaved
-    search on deterministic time is reproducible; of its modes, complete
-    search proves small weeks optimal fast but barely improves large ones,
-    and neighbourhood search (LNS) improves them well but proves nothing. So:
-    a short complete search from the greedy plan (done if optimal), LNS with
-    the shifts fixed (where the breaks go is worth 2-3 % on the sample), LNS
-    on the shifts the LP relaxation uses (`lp_guided`), and a last LNS pass on
-    the whole model. The LP relaxation, solved in a thread meanwhile, gives
-    the bound; CP-SAT's own proven bound is used where it is higher.
+    each run (workers share solutions as they happen to finish). Searches on
+    deterministic time are reproducible: single-threaded ones, and
+    interleaved LNS. Complete search proves small weeks optimal fast but
+    barely improves large ones, and LNS improves them but proves nothing;
+    what moves a week most is CP-SAT searching like a MIP solver (LP with
+    cuts at every node, LP-led branching) on the shifts the LP relaxation
+    uses (`lp_guided`). So: a short complete search from the greedy plan
+    (done if optimal), LNS with the shifts fixed beside the LP, then one
+    such dive per worker side by side, and a last LNS pass on the whole
+    model. The LP relaxation gives the bound; CP-SAT's own proven bound is
+    used where it is higher. docs/model.md has the figures.
     """
     from scheduler.greedy import hint_values
     from scheduler.relax import LpBound
@@ -444,7 +456,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    lp = LpBound(m.model, LP_WORK_PER_SECOND * limit if size <= LP_MAX_VARIABLES else 0.0)
+    lp = LpBound(m.model, LP_WORK_PER_SECOND * limit if lp_expected_seconds(size) <= limit / 2 else 0.0)
     proven = [-math.inf]
 
     def best_bound() -> float:
@@ -494,22 +506,27 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         return interrupted or (status == cp_model.OPTIMAL and not lns_only)
 
     def dive(holder: RotaModel, seconds: float) -> bool:
-        """Complete searches with the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on
-        `holder`, one per worker, each single-threaded with its own seed, from the current plan, side by
-        side. The best plan wins, ties to the lower seed; each search is deterministic, so their best is."""
+        """Searches of `holder` from the current plan, single-threaded, side by side: complete search with
+        the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on every worker, each with
+        its own seed; on a restricted model above DIVE_MAX_VARIABLES, LNS on every other worker instead,
+        which still improves a week too large for a dive to find a plan in time. The best plan wins, ties
+        to the lower worker. Each search is deterministic, so their best is."""
         _hint(holder.model, start)
+        large = len(holder.model.Proto().variables) > DIVE_MAX_VARIABLES
         solvers = []
         for k in range(workers):
             solver = cp_model.CpSolver()
-            _params(solver, seconds * DIVE_WORK_PER_SECOND, deadline - time.monotonic(), 1, seed + k,
-                    lns_only=False)
-            solver.parameters.linearization_level = 2
-            solver.parameters.search_branching = cp_model.LP_SEARCH
+            lns = large and k % 2 == 1
+            rate = WORK_PER_WORKER_SECOND if lns else DIVE_WORK_PER_SECOND
+            _params(solver, seconds * rate, deadline - time.monotonic(), 1, seed + k, lns_only=lns)
+            if not lns:
+                solver.parameters.linearization_level = 2
+                solver.parameters.search_branching = cp_model.LP_SEARCH
             solvers.append(solver)
         models = [holder.model] * workers
         statuses, interrupted = _side_by_side(solvers, models, progress)
         state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
-        state["used"] += max(s.response_proto.deterministic_time for s in solvers) / DIVE_WORK_PER_SECOND
+        state["used"] += seconds
         state["interrupted"] = interrupted
         found = [(s.ObjectiveValue(), k) for k, (s, st) in enumerate(zip(solvers, statuses))
                  if st in (cp_model.OPTIMAL, cp_model.FEASIBLE)]
@@ -535,7 +552,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         if solution is not None:
             # The LP's time counts from its iterations (deterministic), so the search ends near the limit
             # on any machine without depending on how long the LP took there.
-            state["used"] = max(state["used"], lp.iterations / LP_ITERATIONS_PER_SECOND)
+            state["used"] = max(state["used"], lp.iterations * size / LP_ITERATION_VARIABLES_PER_SECOND)
             if dive(lp_guided(m, solution, start), max(limit - state["used"] - POLISH * limit, 0.0)):
                 return finish(interrupted=True)
         run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
