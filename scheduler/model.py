@@ -508,15 +508,15 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     def dive(holder: RotaModel, seconds: float) -> bool:
         """Searches of `holder` from the current plan, single-threaded, side by side: complete search with
         the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on every worker, each with
-        its own seed; on a restricted model above DIVE_MAX_VARIABLES, LNS on every other worker instead,
-        which still improves a week too large for a dive to find a plan in time. The best plan wins, ties
+        its own seed; on a restricted model above DIVE_MAX_VARIABLES, LNS on every other worker (or the
+        only one) instead, which still improves a week too large for a dive to find a plan in time. The best plan wins, ties
         to the lower worker. Each search is deterministic, so their best is."""
         _hint(holder.model, start)
         large = len(holder.model.Proto().variables) > DIVE_MAX_VARIABLES
         solvers = []
         for k in range(workers):
             solver = cp_model.CpSolver()
-            lns = large and k % 2 == 1
+            lns = large and (k % 2 == 1 or workers == 1)
             rate = WORK_PER_WORKER_SECOND if lns else DIVE_WORK_PER_SECOND
             _params(solver, seconds * rate, deadline - time.monotonic(), 1, seed + k, lns_only=lns)
             if not lns:
