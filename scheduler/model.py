@@ -408,7 +408,7 @@ def lp_expected_seconds(variables: int) -> float:
     return 8.6 * (variables / 16_870) ** 1.7
 
 
-LP_WORK_PER_SECOND = 0.7  # GLOP's deterministic budget for the LP bound (the sample's LP needs about 15)
+LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP (the sample's needs about 15: from a 17-s limit on)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
