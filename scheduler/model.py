@@ -402,13 +402,16 @@ DIVE_MAX_VARIABLES = 10_000
 DIVE_WORK_PER_SECOND = 0.55  # a single-threaded search with the LP in the loop does more deterministic work per second
 # GLOP's time on the LP grows with the model as about 8.6 s x (variables / 16,870) ** 1.7 on 2 cores (the
 # sample; 300 agents, 60 k variables: 73 s; 1,000 agents: not done in 479 s). The LP is started only when it
-# should end within half the time limit, so the search does not wait on it; above that the plan reports no
-# LP bound and benchmarks/run.py solves the LP to the end.
+# should end within LP_SHARE of the time limit, leaving the rest to the search it guides; above that the
+# plan reports no LP bound (benchmarks/run.py solves it to the end) and LNS on the whole model plans alone.
+# (The LP of the model with every break at mid-shift, 27 s against 73 at 300 agents, was tried as a guide
+# instead: 186,714 against 186,768 in 120 s, and no better in 60.)
 def lp_expected_seconds(variables: int) -> float:
     return 8.6 * (variables / 16_870) ** 1.7
 
 
-LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP (the sample's needs about 15: from a 17-s limit on)
+LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
+LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP (the sample's needs about 15: from a 16-s limit on)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
@@ -456,7 +459,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    lp = LpBound(m.model, LP_WORK_PER_SECOND * limit if lp_expected_seconds(size) <= limit / 2 else 0.0)
+    lp = LpBound(m.model, LP_WORK_PER_SECOND * limit if lp_expected_seconds(size) <= LP_SHARE * limit else 0.0)
     proven = [-math.inf]
 
     def best_bound() -> float:

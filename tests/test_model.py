@@ -287,3 +287,37 @@ def test_lp_relaxation_reads_negated_literals():
     assert lp.Objective().Value() == pytest.approx(-15.0)  # x = y = 1/2; the best integer point gives -10
     solver = cp_model.CpSolver()
     assert solver.Solve(m) == cp_model.OPTIMAL and solver.ObjectiveValue() == pytest.approx(-10.0)
+
+
+def _breaks_scenario(tmp_path):
+    """Eight agents, nine-hour shifts with a one-hour break, starts 06:00-12:00, demand that rises and falls
+    through every day: where shifts start and breaks go matters, and no short search proves the optimum."""
+    forecast = [{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 12 + (7 * h + 5 * k) % 23}
+                for k, d in enumerate(DAYS) for h in range(6, 22)]
+    return one_site(tmp_path, [agent(f"A{k}") for k in range(8)],
+                    [{"shift": "D", "site": "hq", "start": "06:00-12:00/60", "hours": 9, "break_minutes": 60}],
+                    forecast)
+
+
+def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(M, "lp_expected_seconds", lambda variables: 1e9)
+    monkeypatch.setattr(M, "EXACT", 1e-9)
+    sources = []
+    guided = M.lp_guided
+    monkeypatch.setattr(M, "lp_guided", lambda m, *a: sources.append(m) or guided(m, *a))
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=3, workers=2)
+    assert sources == []
+    assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
+    assert p.result.lp_bound != p.result.lp_bound
+
+
+def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch):
+    monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the dives run
+    sources = []
+    guided = M.lp_guided
+    monkeypatch.setattr(M, "lp_guided", lambda m, *a: sources.append(m) or guided(m, *a))
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert len(sources) == 1
+    assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
+    assert 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
+    assert p.result.bound >= p.result.lp_bound - 1e-6
