@@ -399,7 +399,7 @@ WORK_PER_WORKER_SECOND = 0.275
 # A dive's first plan came after 7-11 deterministic seconds on the sample's restricted model (8,216
 # variables; seeds 7-10) and not in 31 on 150 agents' (14,102): above this, half the workers do LNS instead.
 DIVE_MAX_VARIABLES = 10_000
-DIVE_WORK_PER_SECOND = 0.55  # a single-threaded search with the LP in the loop does more deterministic work per second
+DIVE_WORK_PER_SECOND = 0.55  # deterministic seconds a dive does per second, two side by side on 2 cores (0.5-0.6)
 # GLOP's time on the LP grows with the model as about 8.6 s x (variables / 16,870) ** 1.7 on 2 cores (the
 # sample; 300 agents, 60 k variables: 73 s; 1,000 agents: not done in 479 s). The LP is started only when it
 # should end within LP_SHARE of the time limit, leaving the rest to the search it guides; above that the
@@ -415,7 +415,7 @@ LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP (the sample's
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
-POLISH = 0.05  # share (at least) for LNS on the whole model: all that is left when there is no LP solution
+POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or the dives failed
 # GLOP's pace: simplex iterations x model variables per second (the sample: 24,737 iterations in 8.6 s at
 # 16,870 variables; 150 agents: 31,021 in 21.6 s at 34,035), so the LP's time is counted without the clock.
 LP_ITERATION_VARIABLES_PER_SECOND = 48_000_000
@@ -512,8 +512,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         """Searches of `holder` from the current plan, single-threaded, side by side: complete search with
         the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on every worker, each with
         its own seed; on a restricted model above DIVE_MAX_VARIABLES, LNS on every other worker (or the
-        only one) instead, which still improves a week too large for a dive to find a plan in time. The best plan wins, ties
-        to the lower worker. Each search is deterministic, so their best is."""
+        only one) instead, which still improves a week too large for a dive to find a plan in time. The
+        best plan wins, ties to the lower worker. Each search is deterministic, so their best is."""
         _hint(holder.model, start)
         large = len(holder.model.Proto().variables) > DIVE_MAX_VARIABLES
         solvers = []
@@ -526,8 +526,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 solver.parameters.linearization_level = 2
                 solver.parameters.search_branching = cp_model.LP_SEARCH
             solvers.append(solver)
-        models = [holder.model] * workers
-        statuses, interrupted = _side_by_side(solvers, models, progress)
+        statuses, interrupted = _side_by_side(solvers, holder.model, progress)
         state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
         state["used"] += seconds
         state["interrupted"] = interrupted
@@ -537,7 +536,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             k = min(found)[1]
             best[:] = [holder, solvers[k], cp_model.FEASIBLE]
             start.clear()
-            start.update(_named_solution(models[k], solvers[k]))
+            start.update(_named_solution(holder.model, solvers[k]))
         return interrupted
 
     try:
@@ -556,9 +555,14 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             # The LP's time counts from its iterations (deterministic), so the search ends near the limit
             # on any machine without depending on how long the LP took there.
             state["used"] = max(state["used"], lp.iterations * size / LP_ITERATION_VARIABLES_PER_SECOND)
-            if dive(lp_guided(m, solution, start), max(limit - state["used"] - POLISH * limit, 0.0)):
+            before = len(progress.events)
+            if dive(lp_guided(m, solution, start), max(limit - state["used"], 0.0)):
                 return finish(interrupted=True)
-        run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
+            improved = len(progress.events) > before
+        else:
+            improved = False
+        if not improved:  # no LP, or dives that found nothing better: LNS on the whole model
+            run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
         stopped = state["interrupted"]
     except KeyboardInterrupt:
         # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
@@ -643,9 +647,9 @@ def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None
             signal.signal(signal.SIGINT, handler)
 
 
-def _side_by_side(solvers: list[cp_model.CpSolver], models: list[cp_model.CpModel], progress) -> tuple[list[int], bool]:
-    """Run single-worker solves of `models` in threads at once; Ctrl-C stops them all and keeps their plans.
-    Returns their statuses and whether they were interrupted."""
+def _side_by_side(solvers: list[cp_model.CpSolver], model: cp_model.CpModel, progress) -> tuple[list[int], bool]:
+    """Solve `model` with each of `solvers` (single-threaded) in threads at once, each on its own copy;
+    Ctrl-C stops them all and keeps their plans. Returns their statuses and whether they were interrupted."""
     statuses = [cp_model.UNKNOWN] * len(solvers)
     # Each solve says it has ended through an event: a Thread.join that Ctrl-C interrupts can leave the
     # thread looking dead while it still runs (Python < 3.13).
@@ -657,7 +661,7 @@ def _side_by_side(solvers: list[cp_model.CpSolver], models: list[cp_model.CpMode
         finally:
             ended[k].set()
 
-    for k, model in enumerate(models):
+    for k in range(len(solvers)):
         threading.Thread(target=one, args=(k, model.clone()), daemon=True).start()
     interrupted = False
     for event in ended:
