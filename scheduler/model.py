@@ -530,6 +530,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
         state["used"] += seconds
         state["interrupted"] = interrupted
+        # A dive the wall cap stopped makes the plan machine-dependent, as in any other pass.
+        state["capped"] |= any(_how_it_ended(s, st)[1] for s, st in zip(solvers, statuses))
         found = [(s.ObjectiveValue(), k) for k, (s, st) in enumerate(zip(solvers, statuses))
                  if st in (cp_model.OPTIMAL, cp_model.FEASIBLE)]
         if found:
@@ -686,10 +688,16 @@ def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, pro
     optimality was interrupted.
     """
     status = run_solver(solver, model, progress.callback(), stop_on_sigint=True)
+    return (status, *_how_it_ended(solver, status))
+
+
+def _how_it_ended(solver: cp_model.CpSolver, status: int) -> tuple[bool, bool]:
+    """(stopped early: Ctrl-C, stopped by the wall clock) for a finished solve. A search that ends short
+    of its work budget without proving anything was stopped by one or the other."""
     settled = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
     short_of_work = solver.response_proto.deterministic_time < 0.98 * solver.parameters.max_deterministic_time
     short_of_time = solver.WallTime() < solver.parameters.max_time_in_seconds - 0.5
-    return status, short_of_work and short_of_time and not settled, short_of_work and not short_of_time and not settled
+    return short_of_work and short_of_time and not settled, short_of_work and not short_of_time and not settled
 
 
 def _with_bounds(result: SolveResult, objective_units: float, lp, proven: float, state: dict,
