@@ -400,25 +400,31 @@ WORK_PER_WORKER_SECOND = 0.275
 # variables; seeds 7-10) and not in 31 on 150 agents' (14,102): above this, half the workers do LNS instead.
 DIVE_MAX_VARIABLES = 10_000
 DIVE_WORK_PER_SECOND = 0.55  # deterministic seconds a dive does per second, two side by side on 2 cores (0.5-0.6)
-# GLOP's time on the LP grows with the model as about 8.6 s x (variables / 16,870) ** 1.7 on 2 cores (the
-# sample; 300 agents, 60 k variables: 73 s; 1,000 agents: not done in 479 s). The LP is started only when it
-# should end within LP_SHARE of the time limit, leaving the rest to the search it guides; above that the
-# plan reports no LP bound (benchmarks/run.py solves it to the end) and LNS on the whole model plans alone.
-# (The LP of the model with every break at mid-shift, 27 s against 73 at 300 agents, was tried as a guide
-# instead: 186,714 against 186,768 in 120 s, and no better in 60.)
+# The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
+# iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
+# thousand crossover pivots at about 0.43 ms x (variables / 16,870) (the sample: 51 and 1,170 in 2.5 s;
+# 150 agents, 34 k variables: 56 and 2,638 in 7.6 s; 300 agents, 61 k: 65 and 3,808 in 20.6 s). It is
+# started only when it should end within LP_SHARE of the time limit, leaving the rest to the search it
+# guides; above that the plan reports no LP bound (benchmarks/run.py solves it to the end) and LNS on the
+# whole model plans alone. Its time is counted from its iterations, not the clock, so the split is the
+# same on any machine. (GLOP's simplex took 73 s at 300 agents.)
+def lp_iteration_seconds(variables: int) -> float:
+    return 0.044 * (variables / 16_870) ** 1.3
+
+
+def lp_pivot_seconds(variables: int) -> float:
+    return 0.00043 * variables / 16_870
+
+
 def lp_expected_seconds(variables: int) -> float:
-    return 8.6 * (variables / 16_870) ** 1.7
+    return 1.4 * 60 * lp_iteration_seconds(variables)  # 60 iterations, the crossover 20-40 % more
 
 
 LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
-LP_WORK_PER_SECOND = 1.0  # GLOP's deterministic budget for the LP (the sample's needs about 15: from a 16-s limit on)
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
 POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or the dives failed
-# GLOP's pace: simplex iterations x model variables per second (the sample: 24,737 iterations in 8.6 s at
-# 16,870 variables; 150 agents: 31,021 in 21.6 s at 34,035), so the LP's time is counted without the clock.
-LP_ITERATION_VARIABLES_PER_SECOND = 48_000_000
 
 
 def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int, seed: int, lns_only: bool) -> None:
@@ -459,7 +465,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    lp = LpBound(m.model, LP_WORK_PER_SECOND * limit if lp_expected_seconds(size) <= LP_SHARE * limit else 0.0)
+    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit)
     proven = [-math.inf]
 
     def best_bound() -> float:
@@ -552,11 +558,14 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                threads=max(1, workers - 1) if lp.started else workers):
             return finish(interrupted=True)
         solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
-        state["capped"] |= lp.running()  # the wall clock, not the LP's work budget, decided
+        if lp.running():  # the wall clock, not the LP's iteration limit, decided
+            state["capped"] = True
+            lp.cancel()
         if solution is not None:
             # The LP's time counts from its iterations (deterministic), so the search ends near the limit
             # on any machine without depending on how long the LP took there.
-            state["used"] = max(state["used"], lp.iterations * size / LP_ITERATION_VARIABLES_PER_SECOND)
+            state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
+                                + lp.pivots * lp_pivot_seconds(size))
             before = len(progress.events)
             if dive(lp_guided(m, solution, start), max(limit - state["used"], 0.0)):
                 return finish(interrupted=True)
@@ -707,6 +716,7 @@ def _with_bounds(result: SolveResult, objective_units: float, lp, proven: float,
         lp_value = lp.result(wait=0)
     else:
         lp_value = lp.result(wait=max(deadline - time.monotonic(), 0.0) + 5.0)
+    lp.cancel()  # still running (interrupted, or past the wall cap): free its core
     bound = max(lp_value if lp_value is not None else -math.inf, proven)
     result.lp_bound = lp_value / UNITS if lp_value is not None else math.nan
     result.work, result.capped, result.time_limit = state["work"], state["capped"], state["limit"]

@@ -289,6 +289,31 @@ def test_lp_relaxation_reads_negated_literals():
     assert solver.Solve(m) == cp_model.OPTIMAL and solver.ObjectiveValue() == pytest.approx(-10.0)
 
 
+def test_lp_bound_agrees_with_glop_and_any_duals_bound_from_below(tmp_path):
+    """The plan's LP (HiGHS's interior point, read off through its duals) against OR-Tools' GLOP on the same
+    relaxation; and the Lagrangian value of arbitrary duals never claims more than the LP optimum."""
+    import numpy as np
+
+    from scheduler.relax import LpBound, lagrangian_bound, linear_program, lp_relaxation
+
+    sc = _breaks_scenario(tmp_path)
+    grid = planning_grid(sc, WEEK)
+    m = M.build(sc, grid, compute_staffing(sc, grid))
+    glop = lp_relaxation(m.model)
+    assert glop.Solve() == glop.OPTIMAL
+    optimum = glop.Objective().Value()
+    lp = LpBound(m.model, start=True)
+    assert lp.result(wait=None) == pytest.approx(optimum, rel=1e-7)
+    assert len(lp.solution()) == len(m.model.Proto().variables) and lp.iterations > 0
+    p = linear_program(m.model)
+    exact = np.array([c.dual_value() for c in glop.constraints()])
+    assert lagrangian_bound(p, exact) == pytest.approx(optimum, rel=1e-9)
+    rng = np.random.default_rng(3)
+    for scale in (1e-3, 1.0, 1e3):
+        noisy = exact + scale * rng.standard_normal(len(exact)) * np.abs(exact).mean()
+        assert lagrangian_bound(p, noisy) <= optimum + 1e-6 * abs(optimum)
+
+
 def _breaks_scenario(tmp_path):
     """Eight agents, nine-hour shifts with a one-hour break, starts 06:00-12:00, demand that rises and falls
     through every day: where shifts start and breaks go matters, and no short search proves the optimum."""
