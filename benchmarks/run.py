@@ -46,12 +46,14 @@ def one(size: int, interval: int, limit: float, lp_limit: float, queue) -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  {size} agents, {interval}-min grid: planned in {result.seconds:.1f} s, total {ev.total:,.2f}, "
               f"plan bound {result.bound:,.2f}, peak {peak:,.0f} MB; solving the LP to the end", flush=True)
-        # The instance's LP bound, solved to the end (HiGHS, the fastest LP solver OR-Tools ships here),
-        # whether or not the plan's own budgeted GLOP run reached it.
+        # The instance's LP bound, solved to the end by OR-Tools' linear solver (the HiGHS it ships, interior
+        # point and crossover: its fastest here), whether or not the plan's own LP run reached it; an
+        # independent check of the plan's bound, which is read off the duals of another HiGHS run.
         from scheduler.relax import lp_relaxation
         t = time.monotonic()
         lp = lp_relaxation(m.model, "HIGHS_LP")
         lp.SuppressOutput()
+        lp.SetSolverSpecificParametersAsString("solver=ipm")
         lp.SetTimeLimit(int(lp_limit * 1000))
         lp_bound = lp.Objective().Value() / M.UNITS if lp.Solve() == lp.OPTIMAL else float("nan")
         lp_seconds = time.monotonic() - t

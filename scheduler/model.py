@@ -547,38 +547,44 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             start.update(_named_solution(holder.model, solvers[k]))
         return interrupted
 
-    try:
-        if run(m, m.model, EXACT * limit, lns_only=False):
-            return finish(interrupted=not (best and best[2] == cp_model.OPTIMAL))
-        if best:
-            proven[0] = best[1].BestObjectiveBound()
-        # The shifts-fixed model has the full model's variables: its plan is read back through `m`. While the
-        # LP has a core of its own, this pass leaves it that core.
-        if run(m, _with_shifts_fixed(m, start), STAGGER * limit, lns_only=True,
-               threads=max(1, workers - 1) if lp.started else workers):
-            return finish(interrupted=True)
-        solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
-        if lp.running():  # the wall clock, not the LP's iteration limit, decided
-            state["capped"] = True
-            lp.cancel()
-        if solution is not None:
-            # The LP's time counts from its iterations (deterministic), so the search ends near the limit
-            # on any machine without depending on how long the LP took there.
-            state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
-                                + lp.pivots * lp_pivot_seconds(size))
-            before = len(progress.events)
-            if dive(lp_guided(m, solution, start), max(limit - state["used"], 0.0)):
+    def passes() -> SolveResult:
+        try:
+            if run(m, m.model, EXACT * limit, lns_only=False):
+                return finish(interrupted=not (best and best[2] == cp_model.OPTIMAL))
+            if best:
+                proven[0] = best[1].BestObjectiveBound()
+            # The shifts-fixed model has the full model's variables: its plan is read back through `m`. While the
+            # LP has a core of its own, this pass leaves it that core.
+            if run(m, _with_shifts_fixed(m, start), STAGGER * limit, lns_only=True,
+                   threads=max(1, workers - 1) if lp.started else workers):
                 return finish(interrupted=True)
-            improved = len(progress.events) > before
-        else:
-            improved = False
-        if not improved:  # no LP, or dives that found nothing better: LNS on the whole model
-            run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
-        stopped = state["interrupted"]
-    except KeyboardInterrupt:
-        # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
-        stopped = True
-    return finish(interrupted=stopped)
+            solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
+            if lp.running():  # the wall clock, not the LP's iteration limit, decided
+                state["capped"] = True
+                lp.cancel()
+            if solution is not None:
+                # The LP's time counts from its iterations (deterministic), so the search ends near the limit
+                # on any machine without depending on how long the LP took there.
+                state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
+                                    + lp.pivots * lp_pivot_seconds(size))
+                before = len(progress.events)
+                if dive(lp_guided(m, solution, start), max(limit - state["used"], 0.0)):
+                    return finish(interrupted=True)
+                improved = len(progress.events) > before
+            else:
+                improved = False
+            if not improved:  # no LP, or dives that found nothing better: LNS on the whole model
+                run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
+            stopped = state["interrupted"]
+        except KeyboardInterrupt:
+            # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
+            stopped = True
+        return finish(interrupted=stopped)
+
+    try:
+        return passes()
+    finally:
+        lp.cancel()  # an LP still running (Ctrl-C, the cap, an optimal first pass) must not hold a core
 
 
 def lp_guided(m: RotaModel, solution: list[float], start: dict[str, int]) -> RotaModel:

@@ -3,12 +3,11 @@
 It is read off the CP-SAT model itself (every linear constraint, at-most-one
 and clause, with each variable's bounds), so it relaxes exactly the model
 that is solved, rounding cuts included, and needs no second description of
-the rules. The plan solves it with HiGHS's interior-point method in a thread
-beside the search (it releases the GIL): at 300 agents that takes 13 s where
-GLOP's simplex took 73 and HiGHS's simplex, or its crossover to a vertex,
-about 40. Without a crossover the solution is not a vertex, so the bound is
-not read off the solver's objective: it is the Lagrangian value of the
-solver's duals, valid for any duals whatever their accuracy.
+the rules. The plan solves it with HiGHS's interior-point method (IPX) and
+crossover in a thread beside the search (it releases the GIL): at 300 agents
+that takes 21 s where GLOP's simplex took 73. The bound is not read off the
+solver's objective but is the Lagrangian value of its duals, valid for any
+duals whatever their accuracy, so no tolerance can make it claim too much.
 `lp_relaxation` gives the same LP to OR-Tools' linear solver, which
 `benchmarks/run.py` uses to check the plan's bound independently.
 """
@@ -16,6 +15,7 @@ solver's duals, valid for any duals whatever their accuracy.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import threading
@@ -113,6 +113,7 @@ def lagrangian_bound(p: LinearProgram, duals: np.ndarray) -> float:
     have, is taken as zero; each variable then sits at whichever bound its
     reduced cost prefers. Exact at the LP optimum; below it otherwise, never above.
     """
+    duals = np.where(np.isfinite(duals), duals, 0.0)
     y = np.where((duals > 0) & np.isfinite(p.row_lower), duals, 0.0) + \
         np.where((duals < 0) & np.isfinite(p.row_upper), duals, 0.0)
     rows = np.repeat(np.arange(len(p.row_lower)), np.diff(p.starts))
@@ -122,18 +123,26 @@ def lagrangian_bound(p: LinearProgram, duals: np.ndarray) -> float:
     return float(sides.sum() + box.sum() + p.offset)
 
 
+_STDOUT = threading.Lock()
+
+
 @contextlib.contextmanager
 def _quiet_stdout():
     """HiGHS's Python class prints a banner on stdout when created, below the solver's own log switch."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
+    with _STDOUT:
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no stdout to silence
             yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+            return
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 IPM_ITERATION_LIMIT = 400  # the LPs seen take 50-80; a deterministic stop for one that does not converge
@@ -170,7 +179,8 @@ class LpBound:
         with _quiet_stdout():
             self._highs = highspy.Highs()
         self._highs.setOptionValue("output_flag", False)
-        # Read in this thread: the search changes the model's hints afterwards.
+        self._highs.HandleUserInterrupt = True  # else cancelSolve() is never looked at
+        # Read here, before the search changes the model's hints.
         self._thread = threading.Thread(target=self._run, args=(linear_program(model),), daemon=True)
         self._thread.start()
 
@@ -184,7 +194,10 @@ class LpBound:
         h.changeObjectiveOffset(p.offset)
         h.addRows(len(p.row_lower), np.clip(p.row_lower, -inf, inf), np.clip(p.row_upper, -inf, inf),
                   len(p.index), p.starts[:-1].astype(np.int32), p.index.astype(np.int32), p.value)
-        h.setOptionValue("solver", "ipm")
+        # IPX by name and one thread: "ipm" would take HiGHS's multi-threaded HiPO where it is installed,
+        # whose iterations (hence the plan's time budget) differ.
+        h.setOptionValue("solver", "ipx")
+        h.setOptionValue("threads", 1)
         h.setOptionValue("ipm_iteration_limit", IPM_ITERATION_LIMIT)
         h.setOptionValue("simplex_iteration_limit", CLEANUP_LIMIT)
         for crossover in ("on", "off"):
@@ -198,9 +211,12 @@ class LpBound:
             self.pivots += int(info.crossover_iteration_count) + int(info.simplex_iteration_count)
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and not self._stopped:
                 solution = h.getSolution()
-                self._value = lagrangian_bound(p, np.array(solution.row_dual))
+                value = lagrangian_bound(p, np.array(solution.row_dual)) if solution.dual_valid else math.nan
+                self._value = value if math.isfinite(value) else None
                 self._solution = list(solution.col_value)
                 return
+            if info.ipm_iteration_count >= IPM_ITERATION_LIMIT:
+                return  # the interior point itself did not converge: a second run would not either
 
     def result(self, wait: float | None = None) -> float | None:
         return None if self._wait(wait) else self._value
@@ -217,8 +233,8 @@ class LpBound:
         return None if self._wait(wait) else self._solution
 
     def cancel(self) -> None:
-        """Stop a solve still running (the wall cap, or Ctrl-C), so it does not hold a core."""
-        if self.running():
+        """Stop a solve still running (the wall cap, Ctrl-C, the plan done), so it does not hold a core."""
+        if self._highs is not None:
             self._stopped = True
             self._highs.cancelSolve()
 
