@@ -1,5 +1,6 @@
 """The rota model: hand-checkable optima, and a feasible/infeasible pair per rule."""
 
+import time
 from datetime import date
 
 import pytest
@@ -312,6 +313,21 @@ def test_lp_bound_agrees_with_glop_and_any_duals_bound_from_below(tmp_path):
     for scale in (1e-3, 1.0, 1e3):
         noisy = exact + scale * rng.standard_normal(len(exact)) * np.abs(exact).mean()
         assert lagrangian_bound(p, noisy) <= optimum + 1e-6 * abs(optimum)
+
+
+def test_a_cancelled_lp_stops_and_claims_no_bound():
+    """Ctrl-C or the wall cap cancels the LP thread: HiGHS must stop rather than hold a core, and a
+    half-solved LP must not report a bound. (The sample's LP takes about 50 interior-point iterations.)"""
+    from scheduler.relax import LpBound
+
+    sc = load_scenario("inputs/sample")
+    grid = planning_grid(sc, WEEK)
+    m = M.build(sc, grid, compute_staffing(sc, grid))
+    lp = LpBound(m.model, start=True)
+    time.sleep(0.5)  # into the interior-point iterations, which take about 2 s here
+    lp.cancel()
+    assert lp.result(wait=None) is None and lp.solution() is None
+    assert not lp.running() and lp.iterations < 40
 
 
 def _breaks_scenario(tmp_path):
