@@ -722,7 +722,6 @@ def _with_bounds(result: SolveResult, objective_units: float, lp, proven: float,
         lp_value = lp.result(wait=0)
     else:
         lp_value = lp.result(wait=max(deadline - time.monotonic(), 0.0) + 5.0)
-    lp.cancel()  # still running (interrupted, or past the wall cap): free its core
     bound = max(lp_value if lp_value is not None else -math.inf, proven)
     result.lp_bound = lp_value / UNITS if lp_value is not None else math.nan
     result.work, result.capped, result.time_limit = state["work"], state["capped"], state["limit"]
