@@ -297,9 +297,7 @@ def test_lp_bound_agrees_with_glop_and_any_duals_bound_from_below(tmp_path):
 
     from scheduler.relax import LpBound, lagrangian_bound, linear_program, lp_relaxation
 
-    sc = _breaks_scenario(tmp_path)
-    grid = planning_grid(sc, WEEK)
-    m = M.build(sc, grid, compute_staffing(sc, grid))
+    m = _built(_breaks_scenario(tmp_path))
     glop = lp_relaxation(m.model)
     assert glop.Solve() == glop.OPTIMAL
     optimum = glop.Objective().Value()
@@ -320,14 +318,26 @@ def test_a_cancelled_lp_stops_and_claims_no_bound():
     half-solved LP must not report a bound. (The sample's LP takes about 50 interior-point iterations.)"""
     from scheduler.relax import LpBound
 
-    sc = load_scenario("inputs/sample")
-    grid = planning_grid(sc, WEEK)
-    m = M.build(sc, grid, compute_staffing(sc, grid))
+    m = _built(load_scenario("inputs/sample"))
     lp = LpBound(m.model, start=True)
     time.sleep(0.5)  # into the interior-point iterations, which take about 2 s here
     lp.cancel()
     assert lp.result(wait=None) is None and lp.solution() is None
     assert not lp.running() and lp.iterations < 40
+
+
+def _built(sc) -> M.RotaModel:
+    grid = planning_grid(sc, WEEK)
+    return M.build(sc, grid, compute_staffing(sc, grid))
+
+
+@pytest.fixture
+def guided_sources(monkeypatch):
+    """The models `lp_guided` restricts for the dives during the test."""
+    sources = []
+    guided = M.lp_guided
+    monkeypatch.setattr(M, "lp_guided", lambda m, *a: sources.append(m) or guided(m, *a))
+    return sources
 
 
 def _breaks_scenario(tmp_path):
@@ -340,25 +350,20 @@ def _breaks_scenario(tmp_path):
                     forecast)
 
 
-def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypatch):
+def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypatch, guided_sources):
     monkeypatch.setattr(M, "lp_expected_seconds", lambda variables: 1e9)
     monkeypatch.setattr(M, "EXACT", 1e-9)
-    sources = []
-    guided = M.lp_guided
-    monkeypatch.setattr(M, "lp_guided", lambda m, *a: sources.append(m) or guided(m, *a))
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=3, workers=2)
-    assert sources == []
+    assert guided_sources == []
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert p.result.lp_bound != p.result.lp_bound
 
 
-def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch):
+def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch,
+                                                                         guided_sources):
     monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the dives run
-    sources = []
-    guided = M.lp_guided
-    monkeypatch.setattr(M, "lp_guided", lambda m, *a: sources.append(m) or guided(m, *a))
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert len(sources) == 1
+    assert len(guided_sources) == 1
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
     assert p.result.bound >= p.result.lp_bound - 1e-6
