@@ -424,6 +424,7 @@ LP_SHARE = 0.55  # the LP is started when it should end within this share of the
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
+ROUNDED = 0.1  # share for the breaks and queues of the LP's shifts rounded to a rota
 POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or the dives failed
 
 
@@ -457,7 +458,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     model. The LP relaxation gives the bound; CP-SAT's own proven bound is
     used where it is higher. docs/model.md has the figures.
     """
-    from scheduler.greedy import hint_values
+    from scheduler.greedy import hint_values, rounded_hint_values
     from scheduler.relax import LpBound
 
     settings = m.scenario.policy.solver
@@ -494,10 +495,11 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         return _with_bounds(result, solver.ObjectiveValue(), lp, bound, state, deadline)
 
     def run(holder: RotaModel, model: cp_model.CpModel, seconds: float, lns_only: bool,
-            threads: int = workers) -> bool:
+            threads: int = workers, hint: dict[str, int] | None = None) -> bool:
         """One pass from `start` with `seconds` of the time limit as work; True when the search should stop
-        here (interrupted, or proven optimal)."""
-        _hint(model, start)
+        here (interrupted, or proven optimal). From another `hint`, its plan replaces the current one only
+        if it is better."""
+        _hint(model, start if hint is None else hint)
         solver = cp_model.CpSolver()
         rate = WORK_PER_WORKER_SECOND * (threads if lns_only else 1)
         _params(solver, seconds * rate, deadline - time.monotonic(), threads, seed, lns_only)
@@ -506,7 +508,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         state["used"] += solver.response_proto.deterministic_time / rate
         state["capped"] |= capped
         state["interrupted"] = interrupted
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        better = hint is None or not best or solver.ObjectiveValue() < best[1].ObjectiveValue()
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and better:
             best[:] = [holder, solver, status]
             start.clear()
             start.update(_named_solution(model, solver))
@@ -567,8 +570,18 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 # on any machine without depending on how long the LP took there.
                 state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
                                     + lp.pivots * lp_pivot_seconds(size))
+                guided = lp_guided(m, solution, start)
+                if len(guided.model.Proto().variables) > DIVE_MAX_VARIABLES:
+                    # Half the workers will do LNS, not dives, which find their own plan from the LP: give
+                    # them the LP's shifts rounded to a rota, breaks and queues placed by LNS, if better.
+                    rounded = rounded_hint_values(m, solution)
+                    before = len(progress.events)
+                    if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded):
+                        return finish(interrupted=True)
+                    if len(progress.events) > before:
+                        guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
                 before = len(progress.events)
-                if dive(lp_guided(m, solution, start), max(limit - state["used"], 0.0)):
+                if dive(guided, max(limit - state["used"], 0.0)):
                     return finish(interrupted=True)
                 improved = len(progress.events) > before
             else:

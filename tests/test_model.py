@@ -367,3 +367,43 @@ def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
     assert p.result.bound >= p.result.lp_bound - 1e-6
+
+
+def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_shifts_if_better(
+        tmp_path, monkeypatch):
+    """Above DIVE_MAX_VARIABLES (here: always) the LP's shifts are rounded to a rota and its breaks and
+    queues placed; the restricted model is built again to hold that plan's shifts only if it is better."""
+    from scheduler import greedy
+
+    monkeypatch.setattr(M, "EXACT", 1e-9)
+    monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
+    rounded = []
+    real = greedy.rounded_hint_values
+    monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: rounded.append(real(m, s)) or rounded[-1])
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert len(rounded) == 1 and sum(v for k, v in rounded[0].items() if k.startswith("works(")) >= 10
+    assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
+
+    # A rounded plan worse than the current one (nobody works: every question is short) is not taken.
+    monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, solution: _nobody_works(m))
+    monkeypatch.setattr(M, "ROUNDED", 1e-9)  # so its LNS leaves it nearly as it is
+    made, hints = [], []
+    restrict, hint = M.lp_guided, M._hint
+    monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
+    monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert len(made) == 1
+    dives_start = [values for model, values in hints if model is made[0].model][0]
+    assert sum(v for k, v in dives_start.items() if k.startswith("works(")) >= 10  # the earlier plan's
+    assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
+
+
+def _nobody_works(m: M.RotaModel) -> dict[str, int]:
+    """The complete hint of the empty rota."""
+    values = {x.Name(): 0 for x in m.x.values()}
+    for flows in m.coverage.serve.values():
+        for _, var, *count in flows:
+            if var is not True:
+                values[var.Name()] = values[count[0].Name()] = 0
+    values.update({s.Name(): m.coverage.need[k] for k, s in m.coverage.shortfall.items()})
+    return values
