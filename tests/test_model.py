@@ -313,6 +313,17 @@ def test_lp_bound_agrees_with_glop_and_any_duals_bound_from_below(tmp_path):
         assert lagrangian_bound(p, noisy) <= optimum + 1e-6 * abs(optimum)
 
 
+def test_the_lp_is_given_to_highs_in_currency_sized_costs_scaled_by_a_power_of_two():
+    """HiGHS's tolerances are absolute; the duals must scale back exactly (the test above checks the bound)."""
+    import numpy as np
+
+    from scheduler.relax import cost_scale
+
+    scale = cost_scale(np.array([1.08e8, -3.0, 0.0]))
+    assert scale == 2.0 ** -19 and 128 < 1.08e8 * scale <= 256
+    assert cost_scale(np.array([200.0, 1.0])) == 1.0 and cost_scale(np.zeros(3)) == 1.0
+
+
 def test_a_cancelled_lp_stops_and_claims_no_bound():
     """Ctrl-C or the wall cap cancels the LP thread: HiGHS must stop rather than hold a core, and a
     half-solved LP must not report a bound. (The sample's LP takes about 50 interior-point iterations.)"""
