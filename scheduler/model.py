@@ -402,8 +402,9 @@ DIVE_MAX_VARIABLES = 10_000
 DIVE_WORK_PER_SECOND = 0.55  # deterministic seconds a dive does per second, two side by side on 2 cores (0.5-0.6)
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
-# thousand crossover pivots at about 0.43 ms x (variables / 16,870) (the sample: 51 and 1,170 in 2.5 s;
-# 150 agents, 34 k variables: 56 and 2,638 in 7.6 s; 300 agents, 61 k: 65 and 3,808 in 20.6 s). It is
+# thousand crossover pivots at about 0.43 ms x (variables / 16,870) (alone, the sample: 51 and 706 in
+# 2.5 s; 150 agents, 34 k variables: 59 and 1,556 in 6.9 s; 300 agents, 61 k: 65 and 2,454 in 17.9 s;
+# their 30-minute week, 94 k: 76 and 3,784 in 32.3 s; 1,000 agents, 186 k: 79 and 7,592 in 97 s). It is
 # started only when it should end within LP_SHARE of the time limit, leaving the rest to the search it
 # guides; above that the plan reports no LP bound (benchmarks/run.py solves it to the end) and LNS on the
 # whole model plans alone. Its time is counted from its iterations, not the clock, so the split is the
