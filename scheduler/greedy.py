@@ -26,7 +26,8 @@ class GreedyRota:
         self.m = m
         sc, grid = m.scenario, m.grid
         self.I, self.n = grid.interval_minutes, grid.size
-        self.residual = {q: r / SCALE for q, r in required_units(m.staffing, self.I).items()}
+        self.required = {q: r / SCALE for q, r in required_units(m.staffing, self.I).items()}
+        self.residual = {q: r.copy() for q, r in self.required.items()}
         self.price = sc.policy.costs.shortfall_per_agent_hour / 60
         self.rest = sc.policy.rules.min_rest_hours * 60
         self.k_consec = sc.policy.rules.max_consecutive_days
@@ -39,7 +40,6 @@ class GreedyRota:
             self.work[a] = [self._worked(o) for o in opts]
         self.picked: dict[str, list[int]] = {a: [] for a in m.options}
         self.served: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # minutes worked
-        self.taken: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # of the residual
 
     @staticmethod
     def mid(o: ShiftOption) -> int | None:
@@ -69,13 +69,15 @@ class GreedyRota:
             used = min(mins, self.residual[q][i])
             self.residual[q][i] -= used
             self.served[a].append((i, q, mins))
-            self.taken[a].append((i, q, used))
 
     def _drop(self, a: str) -> None:
-        """Take an agent's week out again, giving back what it covered."""
-        for i, q, used in self.taken[a]:
-            self.residual[q][i] += used
-        self.picked[a], self.served[a], self.taken[a] = [], [], []
+        """Take an agent's week out again. What is uncovered is counted again from everyone's minutes:
+        while this agent was in, others were credited only with what it had left them."""
+        self.picked[a], self.served[a] = [], []
+        self.residual = {q: r.copy() for q, r in self.required.items()}
+        for rows in self.served.values():
+            for i, q, mins in rows:
+                self.residual[q][i] = max(0.0, self.residual[q][i] - mins)
 
     def insert(self, a: str) -> bool:
         """Add to an agent's week greedily against the current residual; whether it meets the contract minimum."""
@@ -127,7 +129,9 @@ class GreedyRota:
         """A rota from the LP relaxation's shift values: each agent takes the shifts it works at least
         half of there (most often, fully), as far as the rules allow; then every agent adds shifts
         greedily as in `run`, and an agent whose rounded week cannot reach the contract minimum is
-        planned by the greedy alone.
+        planned again by the greedy, against everyone else's weeks. (Where the greedy itself cannot
+        reach a minimum, for rest or consecutive days it does not look ahead to, the hint is infeasible
+        and the search that starts from it keeps the plan it had.)
 
         Much of the LP's advantage over the greedy rota survives this: at 300 agents, its shifts with
         breaks and queues then placed by LNS cost 182.6 k against the greedy's 194.2 k (the LP: 171.3 k).

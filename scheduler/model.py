@@ -455,9 +455,11 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     cuts at every node, LP-led branching) on the shifts the LP relaxation
     uses (`lp_guided`). So: a short complete search from the greedy plan
     (done if optimal), LNS with the shifts fixed beside the LP, then one
-    such dive per worker side by side, and a last LNS pass on the whole
-    model. The LP relaxation gives the bound; CP-SAT's own proven bound is
-    used where it is higher. docs/model.md has the figures.
+    such dive per worker side by side (on a large restricted model, every
+    other worker does LNS, from the LP's shifts rounded to a rota if that
+    is better), and a last LNS pass on the whole model. The LP relaxation
+    gives the bound; CP-SAT's own proven bound is used where it is higher.
+    docs/model.md has the figures.
     """
     from scheduler.greedy import hint_values, rounded_hint_values
     from scheduler.relax import LpBound
@@ -510,7 +512,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         state["capped"] |= capped
         state["interrupted"] = interrupted
         better = hint is None or not best or solver.ObjectiveValue() < best[1].ObjectiveValue()
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and better:
+        state["adopted"] = status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and better
+        if state["adopted"]:
             best[:] = [holder, solver, status]
             start.clear()
             start.update(_named_solution(model, solver))
@@ -573,13 +576,12 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                                     + lp.pivots * lp_pivot_seconds(size))
                 guided = lp_guided(m, solution, start)
                 if len(guided.model.Proto().variables) > DIVE_MAX_VARIABLES:
-                    # Half the workers will do LNS, not dives, which find their own plan from the LP: give
+                    # Half the workers do LNS here, not dives, which find their own plan from the LP: give
                     # them the LP's shifts rounded to a rota, breaks and queues placed by LNS, if better.
                     rounded = rounded_hint_values(m, solution)
-                    before = len(progress.events)
                     if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded):
                         return finish(interrupted=True)
-                    if len(progress.events) > before:
+                    if state["adopted"]:
                         guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
                 before = len(progress.events)
                 if dive(guided, max(limit - state["used"], 0.0)):

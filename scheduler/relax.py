@@ -146,7 +146,8 @@ def _quiet_stdout():
 
 
 def cost_scale(cost: np.ndarray) -> float:
-    """A power of two that brings the largest cost to 128-256, for HiGHS, whose tolerances are absolute.
+    """A power of two that brings a largest cost above 256 down to 128-256, for HiGHS, whose tolerances
+    are absolute.
 
     The model's costs are in 1/600,000 currency units (a shift's pay is about
     10^8), and with them the crossover's clean-up chased dual infeasibilities
@@ -182,6 +183,7 @@ class LpBound:
         self._solution: list[float] | None = None
         self.iterations = 0  # interior-point iterations: deterministic, unlike the wall time
         self.pivots = 0  # crossover and clean-up iterations
+        self.cleanup = 0  # of which clean-up
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._highs = None
@@ -223,6 +225,7 @@ class LpBound:
             info = h.getInfo()
             self.iterations += int(info.ipm_iteration_count)
             self.pivots += int(info.crossover_iteration_count) + int(info.simplex_iteration_count)
+            self.cleanup += int(info.simplex_iteration_count)
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and not self._stopped:
                 solution = h.getSolution()
                 value = lagrangian_bound(p, np.array(solution.row_dual) / scale) if solution.dual_valid else math.nan

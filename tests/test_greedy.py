@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from scenario_builder import agent, write_scenario
 from scheduler import model as M
 from scheduler.calendar import planning_grid
@@ -78,6 +80,10 @@ def test_a_rounded_week_that_cannot_reach_the_contract_minimum_is_planned_by_the
     g.round({("A", j): 0.5 if j in short else 0.0 for j in range(len(opts))})
     assert not set(short) & set(g.picked["A"])
     assert sum(opts[j].paid_minutes for j in g.picked["A"]) == 40 * 60
+    # What is left uncovered is the requirement less the minutes of the week it kept, not of the one dropped.
+    worked = {i: mins for j in g.picked["A"] for i, mins in g.work["A"][j]}
+    expected = [max(0.0, r - worked.get(i, 0)) for i, r in enumerate(g.required["en"])]
+    assert list(g.residual["en"]) == pytest.approx(expected)
     assert evaluate(sc, grid, st, _rows(sc, grid, m, g)).breaks == []
 
 

@@ -317,11 +317,14 @@ def test_the_lp_is_given_to_highs_in_currency_sized_costs_scaled_by_a_power_of_t
     """HiGHS's tolerances are absolute; the duals must scale back exactly (the test above checks the bound)."""
     import numpy as np
 
-    from scheduler.relax import cost_scale
+    from scheduler.relax import LpBound, cost_scale
 
     scale = cost_scale(np.array([1.08e8, -3.0, 0.0]))
     assert scale == 2.0 ** -19 and 128 < 1.08e8 * scale <= 256
     assert cost_scale(np.array([200.0, 1.0])) == 1.0 and cost_scale(np.zeros(3)) == 1.0
+    # Unscaled, the sample's crossover needs 35 clean-up iterations; scaled, none.
+    lp = LpBound(_built(load_scenario("inputs/sample")).model, start=True)
+    assert lp.result(wait=None) is not None and lp.cleanup == 0 and lp.pivots > 0
 
 
 def test_a_cancelled_lp_stops_and_claims_no_bound():
@@ -388,20 +391,22 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
 
     monkeypatch.setattr(M, "EXACT", 1e-9)
     monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
-    rounded = []
-    real = greedy.rounded_hint_values
+    rounded, made, hints = [], [], []
+    real, restrict, hint = greedy.rounded_hint_values, M.lp_guided, M._hint
     monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: rounded.append(real(m, s)) or rounded[-1])
+    monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
+    monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
     assert len(rounded) == 1 and sum(v for k, v in rounded[0].items() if k.startswith("works(")) >= 10
+    # Here it is better than the plan before it: the restricted model is built again around it.
+    assert len(made) == 2
     assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
 
     # A rounded plan worse than the current one (nobody works: every question is short) is not taken.
     monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, solution: _nobody_works(m))
     monkeypatch.setattr(M, "ROUNDED", 1e-9)  # so its LNS leaves it nearly as it is
-    made, hints = [], []
-    restrict, hint = M.lp_guided, M._hint
-    monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
-    monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
+    made.clear()
+    hints.clear()
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
     assert len(made) == 1
     dives_start = [values for model, values in hints if model is made[0].model][0]
