@@ -91,7 +91,7 @@ class GreedyRota:
             best, best_value = None, -np.inf
             days_after = agent.max_days - len(self.picked[a]) - 1
             for j, o in enumerate(opts):
-                if j in self.picked[a] or paid + o.paid_minutes > high or not self._compatible(a, j):
+                if not self._fits(a, j, paid, high):
                     continue
                 if paid + o.paid_minutes + days_after * longest < low:
                     continue  # would leave the contract minimum out of reach
@@ -103,6 +103,11 @@ class GreedyRota:
             self._take(a, best)
             paid += opts[best].paid_minutes
         return paid >= low
+
+    def _fits(self, a: str, j: int, paid: int, high: int) -> bool:
+        """Whether shift `j` can join the agent's week as it stands (`paid` minutes of at most `high`)."""
+        return (j not in self.picked[a] and len(self.picked[a]) < self.m.scenario.agents[a].max_days
+                and paid + self.m.options[a][j].paid_minutes <= high and self._compatible(a, j))
 
     def _compatible(self, a: str, j: int) -> bool:
         opts = self.m.options[a]
@@ -140,9 +145,9 @@ class GreedyRota:
         for a in self.order():
             opts, agent = self.m.options[a], sc.agents[a]
             paid, high = 0, round(agent.max_hours * 60)
-            for j in sorted((j for j in range(len(opts)) if values[(a, j)] >= 0.5), key=lambda j: (-values[(a, j)], j)):
-                if (len(self.picked[a]) < agent.max_days and paid + opts[j].paid_minutes <= high
-                        and self._compatible(a, j)):
+            half = [j for j in range(len(opts)) if values[(a, j)] >= 0.5]
+            for j in sorted(half, key=lambda j: (-values[(a, j)], j)):
+                if self._fits(a, j, paid, high):
                     self._take(a, j)
                     paid += opts[j].paid_minutes
         for a in self.order():

@@ -5,7 +5,7 @@ and clause, with each variable's bounds), so it relaxes exactly the model
 that is solved, rounding cuts included, and needs no second description of
 the rules. The plan solves it with HiGHS's interior-point method (IPX) and
 crossover in a thread beside the search (it releases the GIL): at 300 agents
-that takes 21 s where GLOP's simplex took 73. The bound is not read off the
+that takes 18 s where GLOP's simplex took 73. The bound is not read off the
 solver's objective but is the Lagrangian value of its duals, valid for any
 duals whatever their accuracy, so no tolerance can make it claim too much.
 `lp_relaxation` gives the same LP to OR-Tools' linear solver, which
@@ -160,7 +160,7 @@ def cost_scale(cost: np.ndarray) -> float:
 
 
 IPM_ITERATION_LIMIT = 400  # the LPs seen take 50-80; a deterministic stop for one that does not converge
-CLEANUP_LIMIT = 1_000  # simplex iterations after the crossover: a safeguard since `cost_scale` (none needed since)
+CLEANUP_LIMIT = 1_000  # simplex iterations after the crossover: a safeguard (with `cost_scale`, the ladder needs none)
 
 
 class LpBound:
