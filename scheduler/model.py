@@ -392,14 +392,26 @@ class _Progress:
 
 
 # The search runs on deterministic time, not the wall clock, so the same inputs and seed give the same
-# rota on any machine; the time limit converts to a work budget at the rate measured per solver worker
-# (the sample's search used 0.6 deterministic seconds per wall second with 2 workers on 2 cores, 0.3 with
-# one), and the wall clock only caps it.
-WORK_PER_WORKER_SECOND = 0.275
+# rota on any machine; the time limit converts to a work budget at the rate measured per solver worker on
+# 2 cores, and the wall clock only caps it. Per thread, on the sample, 150 and 300 agents, the 30-minute
+# week and 1,000 agents (deterministic seconds per second):
+FIXED_LNS_WORK_PER_SECOND = 0.43  # LNS with a plan's shifts fixed: 0.48-0.60 in each of two, 0.55-0.75 beside the LP
+WHOLE_LNS_WORK_PER_SECOND = 0.25  # LNS on the whole model: 0.25, 0.22 and 0.19 at 17 k, 61 k and 186 k variables
+SEARCH_WORK_PER_SECOND = 0.3  # a complete search, one thread: 0.20-0.61, mostly 0.34-0.44
+
+
+def restricted_lns_work_per_second(variables: int) -> float:
+    """LNS on the LP-restricted model: 0.39 and 0.41 at 12.6 k and 17.9 k variables, 0.27 and 0.31 at
+    31 k (the 30-minute week) and 48 k."""
+    return 0.41 * min(1.0, (18_000 / variables) ** 0.32)
+
+
 # A dive's first plan came after 7-11 deterministic seconds on the sample's restricted model (8,216
-# variables; seeds 7-10) and not in 31 on 150 agents' (14,102): above this, half the workers do LNS instead.
+# variables; seeds 7-10). On larger ones it found none better than its start in the whole time (150 agents'
+# 12,608 variables in 35 s, 300 agents' 30-minute week's 31,024 in 93 s, 1,000 agents' 48,413 in 226 s),
+# while LNS beside it improved the plan by 2.7-3.2 %: above this, every worker does LNS instead.
 DIVE_MAX_VARIABLES = 10_000
-DIVE_WORK_PER_SECOND = 0.55  # deterministic seconds a dive does per second, two side by side on 2 cores (0.5-0.6)
+DIVE_WORK_PER_SECOND = 0.55  # deterministic seconds a dive does per second, two side by side on 2 cores (0.56-0.58)
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
 # thousand crossover pivots at about 0.43 ms x (variables / 16,870) (alone, the sample: 51 and 706 in
@@ -418,13 +430,14 @@ def lp_pivot_seconds(variables: int) -> float:
 
 
 def lp_expected_seconds(variables: int) -> float:
-    return 1.4 * 60 * lp_iteration_seconds(variables)  # 60 iterations, the crossover 20-40 % more
+    # 51-79 interior-point iterations, and crossover pivots about 4 % of the variables (4.0-4.6 %)
+    return 65 * lp_iteration_seconds(variables) + 0.042 * variables * lp_pivot_seconds(variables)
 
 
 LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
-STAGGER = 0.2  # share for the breaks and queues of those shifts (beside the LP, which takes a core)
+STAGGER = 0.1  # share (at least) for the breaks and queues of those shifts (beside the LP, which takes a core)
 ROUNDED = 0.1  # share for the breaks and queues of the LP's shifts rounded to a rota
 POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or the dives failed
 
@@ -497,14 +510,14 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         bound = solver.ObjectiveValue() if proof else proven[0]
         return _with_bounds(result, solver.ObjectiveValue(), lp, bound, state, deadline)
 
-    def run(holder: RotaModel, model: cp_model.CpModel, seconds: float, lns_only: bool,
-            threads: int = workers, hint: dict[str, int] | None = None) -> bool:
+    def run(holder: RotaModel, model: cp_model.CpModel, seconds: float, lns_only: bool, threads: int = workers,
+            hint: dict[str, int] | None = None, rate: float = FIXED_LNS_WORK_PER_SECOND) -> bool:
         """One pass from `start` with `seconds` of the time limit as work; True when the search should stop
         here (interrupted, or proven optimal). From another `hint`, its plan replaces the current one only
-        if it is better."""
+        if it is better. `rate`: an LNS thread's work per second on this model."""
         _hint(model, start if hint is None else hint)
         solver = cp_model.CpSolver()
-        rate = WORK_PER_WORKER_SECOND * (threads if lns_only else 1)
+        rate = rate * threads if lns_only else SEARCH_WORK_PER_SECOND
         _params(solver, seconds * rate, deadline - time.monotonic(), threads, seed, lns_only)
         status, interrupted, capped = _solve_interruptibly(solver, model, progress)
         state["work"] += solver.response_proto.deterministic_time
@@ -524,20 +537,15 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     def dive(holder: RotaModel, seconds: float) -> bool:
         """Searches of `holder` from the current plan, single-threaded, side by side: complete search with
         the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on every worker, each with
-        its own seed; on a restricted model above DIVE_MAX_VARIABLES, LNS on every other worker (or the
-        only one) instead, which still improves a week too large for a dive to find a plan in time. The
-        best plan wins, ties to the lower worker. Each search is deterministic, so their best is."""
+        its own seed. The best plan wins, ties to the lower worker. Each search is deterministic, so their
+        best is."""
         _hint(holder.model, start)
-        large = len(holder.model.Proto().variables) > DIVE_MAX_VARIABLES
         solvers = []
         for k in range(workers):
             solver = cp_model.CpSolver()
-            lns = large and (k % 2 == 1 or workers == 1)
-            rate = WORK_PER_WORKER_SECOND if lns else DIVE_WORK_PER_SECOND
-            _params(solver, seconds * rate, deadline - time.monotonic(), 1, seed + k, lns_only=lns)
-            if not lns:
-                solver.parameters.linearization_level = 2
-                solver.parameters.search_branching = cp_model.LP_SEARCH
+            _params(solver, seconds * DIVE_WORK_PER_SECOND, deadline - time.monotonic(), 1, seed + k, lns_only=False)
+            solver.parameters.linearization_level = 2
+            solver.parameters.search_branching = cp_model.LP_SEARCH
             solvers.append(solver)
         statuses, interrupted = _side_by_side(solvers, holder.model, progress)
         state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
@@ -561,8 +569,10 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             if best:
                 proven[0] = best[1].BestObjectiveBound()
             # The shifts-fixed model has the full model's variables: its plan is read back through `m`. While the
-            # LP has a core of its own, this pass leaves it that core.
-            if run(m, _with_shifts_fixed(m, start), STAGGER * limit, lns_only=True,
+            # LP has a core of its own, this pass leaves it that core, until the LP should be done (so no core
+            # waits for it idle), and at least STAGGER.
+            stagger = max(STAGGER * limit, lp_expected_seconds(size) - state["used"] if lp.started else 0.0)
+            if run(m, _with_shifts_fixed(m, start), stagger, lns_only=True,
                    threads=max(1, workers - 1) if lp.started else workers):
                 return finish(interrupted=True)
             solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
@@ -576,21 +586,27 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                                     + lp.pivots * lp_pivot_seconds(size))
                 guided = lp_guided(m, solution, start)
                 if len(guided.model.Proto().variables) > DIVE_MAX_VARIABLES:
-                    # Half the workers do LNS here, not dives, which find their own plan from the LP: give
-                    # them the LP's shifts rounded to a rota, breaks and queues placed by LNS, if better.
+                    # LNS here, not dives, and it needs a start near the LP (dives find their own): the
+                    # LP's shifts rounded to a rota, breaks and queues placed by LNS, if that is better.
                     rounded = rounded_hint_values(m, solution)
                     if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded):
                         return finish(interrupted=True)
                     if state["adopted"]:
                         guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
-                before = len(progress.events)
-                if dive(guided, max(limit - state["used"], 0.0)):
-                    return finish(interrupted=True)
+                    before = len(progress.events)
+                    if run(guided, guided.model, max(limit - state["used"], 0.0), lns_only=True,
+                           rate=restricted_lns_work_per_second(len(guided.model.Proto().variables))):
+                        return finish(interrupted=True)
+                else:
+                    before = len(progress.events)
+                    if dive(guided, max(limit - state["used"], 0.0)):
+                        return finish(interrupted=True)
                 improved = len(progress.events) > before
             else:
                 improved = False
             if not improved:  # no LP, or dives that found nothing better: LNS on the whole model
-                run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True)
+                run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True,
+                    rate=WHOLE_LNS_WORK_PER_SECOND)
             stopped = state["interrupted"]
         except KeyboardInterrupt:
             # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
