@@ -38,6 +38,13 @@ class GreedyRota:
             self.cost[a] = [(m.shift_cost(a, j) - (m.break_cost(a, j, self.mid(o)) if self.mid(o) is not None else 0)) / UNITS
                             for j, o in enumerate(opts)]
             self.work[a] = [self._worked(o) for o in opts]
+        # The same minutes flat, to score all of an agent's options at once: option, interval, minutes.
+        self.flat: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for a, work in self.work.items():
+            rows = [(j, i, mins) for j, per in enumerate(work) for i, mins in per]
+            self.flat[a] = (np.array([r[0] for r in rows], dtype=np.int64),
+                            np.array([r[1] for r in rows], dtype=np.int64),
+                            np.array([r[2] for r in rows], dtype=np.float64))
         self.picked: dict[str, list[int]] = {a: [] for a in m.options}
         self.served: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # minutes worked
 
@@ -54,11 +61,16 @@ class GreedyRota:
             return sum(1 for q in self.eligible[a] if self.residual[q].sum() > 0) or 99
         return [a.agent_id for a in sorted(sc.agents.values(), key=lambda a: (scarcity(a.agent_id), a.hourly_cost, a.agent_id))]
 
-    def _gain(self, a: str, j: int) -> float:
-        qs = self.eligible[a]
-        if not qs:
-            return 0.0
-        return sum(min(mins, max(self.residual[q][i] for q in qs)) for i, mins in self.work[a][j])
+    def _values(self, a: str) -> np.ndarray:
+        """What each of the agent's options is worth now: the minutes it would cover of what is still
+        uncovered (in any of the agent's queues), at the shortfall price, less its cost."""
+        owner, idx, mins = self.flat[a]
+        qs, size = self.eligible[a], len(self.m.options[a])
+        if not qs or not len(owner):
+            return -np.asarray(self.cost[a], dtype=np.float64)
+        most = np.maximum.reduce([self.residual[q] for q in qs])
+        gains = np.bincount(owner, weights=np.minimum(mins, most[idx]), minlength=size)
+        return gains * self.price - np.asarray(self.cost[a])
 
     def _take(self, a: str, j: int) -> None:
         self.picked[a].append(j)
@@ -90,14 +102,13 @@ class GreedyRota:
         while len(self.picked[a]) < agent.max_days:
             best, best_value = None, -np.inf
             days_after = agent.max_days - len(self.picked[a]) - 1
-            for j, o in enumerate(opts):
-                if not self._fits(a, j, paid, high):
-                    continue
-                if paid + o.paid_minutes + days_after * longest < low:
+            values = self._values(a)
+            for j in map(int, np.argsort(-values, kind="stable")):  # the best first, ties to the first option
+                if paid + opts[j].paid_minutes + days_after * longest < low:
                     continue  # would leave the contract minimum out of reach
-                v = self._gain(a, j) * self.price - self.cost[a][j]
-                if v > best_value:
-                    best, best_value = j, v
+                if self._fits(a, j, paid, high):
+                    best, best_value = j, values[j]
+                    break
             if best is None or (best_value <= 0 and paid >= low):
                 break
             self._take(a, best)

@@ -105,3 +105,23 @@ def test_no_plan_in_time_returns_the_start_not_an_empty_roster(tmp_path, capsys,
     rows = (tmp_path / "sample-2026-W49-roster.csv").read_text().splitlines()
     assert len(rows) > 200
     assert "rule breaks" not in r.out
+
+
+def test_an_options_value_is_what_it_covers_of_whats_left_in_the_agents_best_queue_less_its_cost():
+    """`_values` scores all of an agent's options at once; here each is recounted one by one, mid-greedy,
+    for a multilingual agent (its best queue taken per interval) and compared."""
+    sc = load_scenario("inputs/sample")
+    grid = planning_grid(sc, date(2026, 11, 30))
+    m = M.build(sc, grid, compute_staffing(sc, grid))
+    g = GreedyRota(m)
+    order = g.order()
+    for a in order[: len(order) // 2]:
+        g.insert(a)
+    multilingual = [a for a in order[len(order) // 2:] if len(g.eligible[a]) > 1]
+    assert multilingual
+    a = multilingual[0]
+    by_hand = [sum(min(mins, max(g.residual[q][i] for q in g.eligible[a])) for i, mins in g.work[a][j]) * g.price
+               - g.cost[a][j] for j in range(len(m.options[a]))]
+    values = g._values(a)
+    assert len(values) == len(by_hand) and max(by_hand) > 0 > min(by_hand)
+    assert list(values) == pytest.approx(by_hand, rel=1e-12, abs=1e-9)
