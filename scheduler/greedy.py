@@ -32,11 +32,12 @@ class GreedyRota:
         self.rest = sc.policy.rules.min_rest_hours * 60
         self.k_consec = sc.policy.rules.max_consecutive_days
         self.eligible = eligible_queues(sc)
-        self.cost: dict[str, list[float]] = {}
+        self.cost: dict[str, np.ndarray] = {}
         self.work: dict[str, list[list[tuple[int, int]]]] = {}
         for a, opts in m.options.items():
-            self.cost[a] = [(m.shift_cost(a, j) - (m.break_cost(a, j, self.mid(o)) if self.mid(o) is not None else 0)) / UNITS
-                            for j, o in enumerate(opts)]
+            cost = [(m.shift_cost(a, j) - (m.break_cost(a, j, self.mid(o)) if self.mid(o) is not None else 0)) / UNITS
+                    for j, o in enumerate(opts)]
+            self.cost[a] = np.array(cost, dtype=np.float64)
             self.work[a] = [self._worked(o) for o in opts]
         # The same minutes flat, to score all of an agent's options at once: option, interval, minutes.
         self.flat: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -67,10 +68,10 @@ class GreedyRota:
         owner, idx, mins = self.flat[a]
         qs, size = self.eligible[a], len(self.m.options[a])
         if not qs or not len(owner):
-            return -np.asarray(self.cost[a], dtype=np.float64)
+            return -self.cost[a]
         most = np.maximum.reduce([self.residual[q] for q in qs])
         gains = np.bincount(owner, weights=np.minimum(mins, most[idx]), minlength=size)
-        return gains * self.price - np.asarray(self.cost[a])
+        return gains * self.price - self.cost[a]
 
     def _take(self, a: str, j: int) -> None:
         self.picked[a].append(j)

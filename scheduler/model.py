@@ -395,9 +395,14 @@ class _Progress:
 # rota on any machine; the time limit converts to a work budget at the rate measured per solver worker on
 # 2 cores, and the wall clock only caps it. Per thread, on the sample, 150 and 300 agents, the 30-minute
 # week and 1,000 agents (deterministic seconds per second):
-FIXED_LNS_WORK_PER_SECOND = 0.43  # LNS with a plan's shifts fixed: 0.48-0.60 in each of two, 0.55-0.75 beside the LP
-WHOLE_LNS_WORK_PER_SECOND = 0.25  # LNS on the whole model: 0.25, 0.22 and 0.19 at 17 k, 61 k and 186 k variables
+FIXED_LNS_WORK_PER_SECOND = 0.43  # LNS with a plan's shifts fixed, in each of two threads: 0.48-0.60
+BESIDE_LP_WORK_PER_SECOND = 0.55  # the same in one thread beside the LP: 0.53-0.75
 SEARCH_WORK_PER_SECOND = 0.3  # a complete search, one thread: 0.20-0.61, mostly 0.34-0.44
+
+
+def whole_lns_work_per_second(variables: int) -> float:
+    """LNS on the whole model: 0.25, 0.22 and 0.19 at 17 k, 61 k and 186 k variables."""
+    return 0.25 * min(1.0, (17_000 / variables) ** 0.11)
 
 
 def restricted_lns_work_per_second(variables: int) -> float:
@@ -407,11 +412,11 @@ def restricted_lns_work_per_second(variables: int) -> float:
 
 
 # A dive's first plan came after 7-11 deterministic seconds on the sample's restricted model (8,216
-# variables; seeds 7-10). On larger ones it found none better than its start in the whole time (150 agents'
-# 12,608 variables in 35 s, 300 agents' 30-minute week's 31,024 in 93 s, 1,000 agents' 48,413 in 226 s),
-# while LNS beside it improved the plan by 2.7-3.2 %: above this, every worker does LNS instead.
+# variables then, 8,424 now; seeds 7-10). On larger ones it found none better than its start in the whole
+# time (150 agents' 12,608 variables in 35 s, 300 agents' 30-minute week's 31,024 in 93 s, 1,000 agents'
+# 48,413 in 226 s), while LNS beside it improved the plan by 2.7-3.2 %: above this, every worker does LNS.
 DIVE_MAX_VARIABLES = 10_000
-DIVE_WORK_PER_SECOND = 0.55  # deterministic seconds a dive does per second, two side by side on 2 cores (0.56-0.58)
+DIVE_WORK_PER_SECOND = 0.5  # deterministic seconds a dive does per second, two side by side on 2 cores (0.45-0.59)
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
 # thousand crossover pivots at about 0.43 ms x (variables / 16,870) (alone, the sample: 51 and 706 in
@@ -439,7 +444,7 @@ WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limi
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.1  # share (at least) for the breaks and queues of those shifts (beside the LP, which takes a core)
 ROUNDED = 0.1  # share for the breaks and queues of the LP's shifts rounded to a rota
-POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or the dives failed
+POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or step 4 found nothing better
 
 
 def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int, seed: int, lns_only: bool) -> None:
@@ -468,9 +473,9 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     cuts at every node, LP-led branching) on the shifts the LP relaxation
     uses (`lp_guided`). So: a short complete search from the greedy plan
     (done if optimal), LNS with the shifts fixed beside the LP, then one
-    such dive per worker side by side (on a large restricted model, every
-    other worker does LNS, from the LP's shifts rounded to a rota if that
-    is better), and a last LNS pass on the whole model. The LP relaxation
+    such dive per worker side by side (on a large restricted model, LNS on
+    every worker instead, from the LP's shifts rounded to a rota if that is
+    better), and a last LNS pass on the whole model. The LP relaxation
     gives the bound; CP-SAT's own proven bound is used where it is higher.
     docs/model.md has the figures.
     """
@@ -510,14 +515,15 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         bound = solver.ObjectiveValue() if proof else proven[0]
         return _with_bounds(result, solver.ObjectiveValue(), lp, bound, state, deadline)
 
-    def run(holder: RotaModel, model: cp_model.CpModel, seconds: float, lns_only: bool, threads: int = workers,
-            hint: dict[str, int] | None = None, rate: float = FIXED_LNS_WORK_PER_SECOND) -> bool:
+    def run(holder: RotaModel, model: cp_model.CpModel, seconds: float, lns_only: bool, *, rate: float,
+            threads: int = workers, hint: dict[str, int] | None = None) -> bool:
         """One pass from `start` with `seconds` of the time limit as work; True when the search should stop
         here (interrupted, or proven optimal). From another `hint`, its plan replaces the current one only
-        if it is better. `rate`: an LNS thread's work per second on this model."""
+        if it is better. `rate`: the work per second of one of its threads on this model."""
         _hint(model, start if hint is None else hint)
         solver = cp_model.CpSolver()
-        rate = rate * threads if lns_only else SEARCH_WORK_PER_SECOND
+        if lns_only:
+            rate *= threads
         _params(solver, seconds * rate, deadline - time.monotonic(), threads, seed, lns_only)
         status, interrupted, capped = _solve_interruptibly(solver, model, progress)
         state["work"] += solver.response_proto.deterministic_time
@@ -564,7 +570,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
 
     def passes() -> SolveResult:
         try:
-            if run(m, m.model, EXACT * limit, lns_only=False):
+            if run(m, m.model, EXACT * limit, lns_only=False, rate=SEARCH_WORK_PER_SECOND):
                 return finish(interrupted=not (best and best[2] == cp_model.OPTIMAL))
             if best:
                 proven[0] = best[1].BestObjectiveBound()
@@ -572,8 +578,9 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             # LP has a core of its own, this pass leaves it that core, until the LP should be done (so no core
             # waits for it idle), and at least STAGGER.
             stagger = max(STAGGER * limit, lp_expected_seconds(size) - state["used"] if lp.started else 0.0)
-            if run(m, _with_shifts_fixed(m, start), stagger, lns_only=True,
-                   threads=max(1, workers - 1) if lp.started else workers):
+            beside = lp.started and workers > 1
+            if run(m, _with_shifts_fixed(m, start), stagger, lns_only=True, threads=workers - 1 if beside else workers,
+                   rate=BESIDE_LP_WORK_PER_SECOND if beside else FIXED_LNS_WORK_PER_SECOND):
                 return finish(interrupted=True)
             solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
             if lp.running():  # the wall clock, not the LP's iteration limit, decided
@@ -589,7 +596,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                     # LNS here, not dives, and it needs a start near the LP (dives find their own): the
                     # LP's shifts rounded to a rota, breaks and queues placed by LNS, if that is better.
                     rounded = rounded_hint_values(m, solution)
-                    if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded):
+                    if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded,
+                           rate=FIXED_LNS_WORK_PER_SECOND):
                         return finish(interrupted=True)
                     if state["adopted"]:
                         guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
@@ -604,9 +612,9 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 improved = len(progress.events) > before
             else:
                 improved = False
-            if not improved:  # no LP, or dives that found nothing better: LNS on the whole model
+            if not improved:  # no LP, or step 4 found nothing better: LNS on the whole model
                 run(m, m.model, max(limit - state["used"], POLISH * limit), lns_only=True,
-                    rate=WHOLE_LNS_WORK_PER_SECOND)
+                    rate=whole_lns_work_per_second(size))
             stopped = state["interrupted"]
         except KeyboardInterrupt:
             # Ctrl-C between passes (building one, or waiting for the LP): the plan of the last pass is kept.
