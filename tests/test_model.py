@@ -376,8 +376,12 @@ def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypat
 def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch,
                                                                          guided_sources):
     monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the dives run
+    dives = []
+    side_by_side = M._side_by_side
+    monkeypatch.setattr(M, "_side_by_side", lambda solvers, *a: dives.append(solvers) or side_by_side(solvers, *a))
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
     assert len(guided_sources) == 1
+    assert len(dives) == 1 and [s.parameters.linearization_level for s in dives[0]] == [2, 2]
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
     assert p.result.bound >= p.result.lp_bound - 1e-6
@@ -396,7 +400,10 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: rounded.append(real(m, s)) or rounded[-1])
     monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
     monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
+    dives = []
+    monkeypatch.setattr(M, "_side_by_side", lambda *a: dives.append(a))
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert dives == []  # LNS on both workers instead
     assert len(rounded) == 1 and sum(v for k, v in rounded[0].items() if k.startswith("works(")) >= 10
     # Here it is better than the plan before it: the restricted model is built again around it.
     assert len(made) == 2
