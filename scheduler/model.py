@@ -395,7 +395,7 @@ class _Progress:
 # rota on any machine; the time limit converts to a work budget at the rate measured per solver worker on
 # 2 cores, and the wall clock only caps it. Per thread, on the sample, 150 and 300 agents, the 30-minute
 # week and 1,000 agents (deterministic seconds per second):
-FIXED_LNS_WORK_PER_SECOND = 0.43  # LNS with a plan's shifts fixed, in each of two threads: 0.48-0.60
+FIXED_LNS_WORK_PER_SECOND = 0.43  # LNS with a plan's shifts fixed, in each of two threads: 0.38-0.61
 BESIDE_LP_WORK_PER_SECOND = 0.55  # the same in one thread beside the LP: 0.53-0.75
 SEARCH_WORK_PER_SECOND = 0.3  # a complete search, one thread: 0.20-0.61, mostly 0.34-0.44
 
