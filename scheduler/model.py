@@ -592,7 +592,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
                                     + lp.pivots * lp_pivot_seconds(size))
                 guided = lp_guided(m, solution, start)
-                if len(guided.model.Proto().variables) > DIVE_MAX_VARIABLES:
+                large = len(guided.model.Proto().variables) > DIVE_MAX_VARIABLES
+                if large:
                     # LNS here, not dives, and it needs a start near the LP (dives find their own): the
                     # LP's shifts rounded to a rota, breaks and queues placed by LNS, if that is better.
                     rounded = rounded_hint_values(m, solution)
@@ -601,14 +602,14 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                         return finish(interrupted=True)
                     if state["adopted"]:
                         guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
-                    before = len(progress.events)
-                    if run(guided, guided.model, max(limit - state["used"], 0.0), lns_only=True,
-                           rate=restricted_lns_work_per_second(len(guided.model.Proto().variables))):
-                        return finish(interrupted=True)
+                before, left = len(progress.events), max(limit - state["used"], 0.0)
+                if large:
+                    rate = restricted_lns_work_per_second(len(guided.model.Proto().variables))
+                    stop = run(guided, guided.model, left, lns_only=True, rate=rate)
                 else:
-                    before = len(progress.events)
-                    if dive(guided, max(limit - state["used"], 0.0)):
-                        return finish(interrupted=True)
+                    stop = dive(guided, left)
+                if stop:
+                    return finish(interrupted=True)
                 improved = len(progress.events) > before
             else:
                 improved = False
