@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,11 +10,11 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster
 from openpyxl import load_workbook
+from test_whatif import folder  # noqa: F401  (fixture)
 
 from scheduler import whatif as W
 from scheduler.executor import run_all
 from scheduler.inputs import load_scenario
-from test_whatif import folder  # noqa: F401  (fixture)
 
 DASK = str(Path(sys.executable).parent / "dask")
 
@@ -44,24 +43,32 @@ def test_sweep_on_a_two_worker_cluster_gives_the_default_runs_rows(folder):  # n
     assert remote == default
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _wait_for_file(path: Path, procs, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        dead = [p.args[:2] for p in procs if p.poll() is not None]
+        assert not dead, f"{dead} exited before the scheduler was up"
+        assert time.monotonic() < deadline, f"no scheduler file after {seconds} s"
+        time.sleep(0.2)
 
 
 @pytest.fixture
-def localhost_cluster():
+def localhost_cluster(tmp_path):
     """A scheduler and two single-threaded workers, each a process group of its own (a worker is a nanny
-    and its worker process)."""
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)]
-    procs += [subprocess.Popen([DASK, "worker", address, "--nthreads", "1", "--no-dashboard"], **quiet) for _ in range(2)]
+    and its worker process). The scheduler picks its own port and writes it to a file once it listens:
+    a port chosen beforehand can be taken meanwhile, and a fresh machine's first import of `distributed`
+    can take longer than a fixed connect timeout (CI, stop 19)."""
+    info = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(info)], **quiet)]
     try:
-        with Client(address, timeout="30s") as c:
-            c.wait_for_workers(2, timeout=60)
+        _wait_for_file(info, procs, 120)
+        procs += [subprocess.Popen([DASK, "worker", "--scheduler-file", str(info), "--nthreads", "1",
+                                    "--no-dashboard"], **quiet) for _ in range(2)]
+        with Client(scheduler_file=str(info), timeout="60s") as c:
+            c.wait_for_workers(2, timeout=120)
+            address = c.scheduler.address
         yield address, procs[1:]
     finally:
         for p in procs:
