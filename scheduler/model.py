@@ -414,8 +414,11 @@ def restricted_lns_work_per_second(variables: int) -> float:
 # A dive's first plan came after 7-11 deterministic seconds on the sample's restricted model (8,216
 # variables then, 8,424 now; seeds 7-10). On larger ones it found none better than its start in the whole
 # time (150 agents' 12,608 variables in 35 s, 300 agents' 30-minute week's 31,024 in 93 s, 1,000 agents'
-# 48,413 in 226 s), while LNS beside it improved the plan by 2.7-3.2 %: above this, every worker does LNS.
-DIVE_MAX_VARIABLES = 10_000
+# 48,413 in 226 s), while LNS beside it improved the plan by 2.7-3.2 %. So above this size of the whole
+# model (the sample's 16,870 variables restrict to 8,424; 150 agents' 34,035 to 12,608), every worker does
+# LNS, from the LP rounded by diving (scheduler/rounding.py; on the sample, that start led to a worse plan:
+# 43,487 against 43,068 in 30 s).
+DIVE_MAX_VARIABLES = 25_000
 DIVE_WORK_PER_SECOND = 0.5  # deterministic seconds a dive does per second, two side by side on 2 cores (0.45-0.59)
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
@@ -439,7 +442,20 @@ def lp_expected_seconds(variables: int) -> float:
     return 65 * lp_iteration_seconds(variables) + 0.042 * variables * lp_pivot_seconds(variables)
 
 
+# The dive that rounds the LP (scheduler/rounding.py) re-solves it by dual simplex a dozen times: pivots about
+# 0.4 x the variables (the sample 0.25, 150 agents 0.29, 300 agents 0.39 and their 30-minute week 0.39),
+# each about 0.53 ms x (variables / 34,000) ** 0.85 (150 agents 0.53 ms, 300 agents 0.78, their 30-minute
+# week 1.23; at 1,000 agents, the first round's were 6.6 ms, so no dive there fits 300 s).
+def dive_pivot_seconds(variables: int) -> float:
+    return 0.00053 * (variables / 34_000) ** 0.85
+
+
+def dive_expected_seconds(variables: int) -> float:
+    return 0.4 * variables * dive_pivot_seconds(variables)
+
+
 LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
+DIVE_SHARE = 0.75  # and rounded by a dive (on a large model) when both should end within this share
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.1  # share (at least) for the breaks and queues of those shifts (beside the LP, which takes a core)
@@ -479,15 +495,18 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     gives the bound; CP-SAT's own proven bound is used where it is higher.
     docs/model.md has the figures.
     """
-    from scheduler.greedy import hint_values, rounded_hint_values
+    from scheduler.greedy import dived_hint_values, hint_values, rounded_hint_values
     from scheduler.relax import LpBound
+    from scheduler.rounding import ShiftDive
 
     settings = m.scenario.policy.solver
     limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit)
+    large = size > DIVE_MAX_VARIABLES
+    diving = large and lp_expected_seconds(size) + dive_expected_seconds(size) <= DIVE_SHARE * limit
+    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit, dive=ShiftDive(m) if diving else None)
     proven = [-math.inf]
 
     def best_bound() -> float:
@@ -575,28 +594,30 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             if best:
                 proven[0] = best[1].BestObjectiveBound()
             # The shifts-fixed model has the full model's variables: its plan is read back through `m`. While the
-            # LP has a core of its own, this pass leaves it that core, until the LP should be done (so no core
-            # waits for it idle), and at least STAGGER.
-            stagger = max(STAGGER * limit, lp_expected_seconds(size) - state["used"] if lp.started else 0.0)
+            # LP has a core of its own, this pass leaves it that core, until the LP and its dive should be done
+            # (so no core waits for them idle), and at least STAGGER.
+            lp_seconds = lp_expected_seconds(size) + (dive_expected_seconds(size) if diving else 0.0)
+            stagger = max(STAGGER * limit, lp_seconds - state["used"] if lp.started else 0.0)
             beside = lp.started and workers > 1
             if run(m, _with_shifts_fixed(m, start), stagger, lns_only=True, threads=workers - 1 if beside else workers,
                    rate=BESIDE_LP_WORK_PER_SECOND if beside else FIXED_LNS_WORK_PER_SECOND):
                 return finish(interrupted=True)
             solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
-            if lp.running():  # the wall clock, not the LP's iteration limit, decided
+            dived = lp.rounded(wait=max(deadline - time.monotonic(), 0.0)) if solution is not None else None
+            if lp.running():  # the wall clock, not the LP's iteration limits, decided
                 state["capped"] = True
                 lp.cancel()
             if solution is not None:
                 # The LP's time counts from its iterations (deterministic), so the search ends near the limit
                 # on any machine without depending on how long the LP took there.
                 state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
-                                    + lp.pivots * lp_pivot_seconds(size))
+                                    + lp.pivots * lp_pivot_seconds(size) + lp.dive_pivots * dive_pivot_seconds(size))
                 guided = lp_guided(m, solution, start)
-                large = len(guided.model.Proto().variables) > DIVE_MAX_VARIABLES
                 if large:
                     # LNS here, not dives, and it needs a start near the LP (dives find their own): the
-                    # LP's shifts rounded to a rota, breaks and queues placed by LNS, if that is better.
-                    rounded = rounded_hint_values(m, solution)
+                    # dive's shifts (without one, the LP's rounded in one go), breaks and queues placed by
+                    # LNS, if that is better.
+                    rounded = dived_hint_values(m, dived) if dived is not None else rounded_hint_values(m, solution)
                     if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded,
                            rate=FIXED_LNS_WORK_PER_SECOND):
                         return finish(interrupted=True)

@@ -19,6 +19,7 @@ import math
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,6 +160,7 @@ def cost_scale(cost: np.ndarray) -> float:
     return 2.0 ** -max(0, math.ceil(math.log2(largest)) - 8) if largest > 0 else 1.0
 
 
+DIVE_PIVOT_LIMIT = 200_000  # per re-solve of the dive: 300 agents' rounds take up to a few thousand
 IPM_ITERATION_LIMIT = 400  # the LPs seen take 50-80; a deterministic stop for one that does not converge
 CLEANUP_LIMIT = 1_000  # simplex iterations after the crossover: a safeguard (with `cost_scale`, the ladder needs none)
 
@@ -178,12 +180,20 @@ class LpBound:
     started from a first run's solution: HiGHS 1.16 crashes.)
     """
 
-    def __init__(self, model: cp_model.CpModel, start: bool):
+    def __init__(self, model: cp_model.CpModel, start: bool,
+                 dive: Callable[[np.ndarray, np.ndarray], tuple[list[int], list[int]]] | None = None):
+        """`dive`: after the LP, round its solution by diving (`scheduler.rounding.ShiftDive`); it is
+        given the LP's values and which columns are fixed, and names the columns to fix to 1 and to 0."""
         self._value: float | None = None
         self._solution: list[float] | None = None
+        self._rounded: list[float] | None = None
+        self._solved = threading.Event()  # the LP is done (the dive may go on)
         self.iterations = 0  # interior-point iterations: deterministic, unlike the wall time
         self.pivots = 0  # crossover and clean-up iterations
         self.cleanup = 0  # of which clean-up
+        self.dive_pivots = 0  # the dive's dual simplex iterations
+        self.dive_rounds = 0
+        self._dive = dive
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._highs = None
@@ -196,10 +206,19 @@ class LpBound:
         self._highs.setOptionValue("output_flag", False)
         self._highs.HandleUserInterrupt = True  # else cancelSolve() is never looked at
         # Read here, before the search changes the model's hints.
-        self._thread = threading.Thread(target=self._run, args=(linear_program(model),), daemon=True)
+        self._thread = threading.Thread(target=self._run_and_dive, args=(linear_program(model),), daemon=True)
         self._thread.start()
 
-    def _run(self, p: LinearProgram) -> None:
+    def _run_and_dive(self, p: LinearProgram) -> None:
+        try:
+            crossed = self._run(p)
+        finally:
+            self._solved.set()
+        if crossed and self._dive is not None:
+            self._rounded = self._diving(p)
+
+    def _run(self, p: LinearProgram) -> bool:
+        """Solve the LP; whether it ended on a vertex (with a basis the dive can start from)."""
         import highspy
 
         h = self._highs
@@ -218,7 +237,7 @@ class LpBound:
         h.setOptionValue("simplex_iteration_limit", CLEANUP_LIMIT)
         for crossover in ("on", "off"):
             if self._stopped:
-                return
+                return False
             h.clearSolver()
             h.setOptionValue("run_crossover", crossover)
             h.run()
@@ -231,12 +250,41 @@ class LpBound:
                 value = lagrangian_bound(p, np.array(solution.row_dual) / scale) if solution.dual_valid else math.nan
                 self._value = value if math.isfinite(value) else None
                 self._solution = list(solution.col_value)
-                return
+                return crossover == "on"
             if info.ipm_iteration_count >= IPM_ITERATION_LIMIT:
-                return  # the interior point itself did not converge: a second run would not either
+                return False  # the interior point itself did not converge: a second run would not either
+        return False
+
+    def _diving(self, p: LinearProgram) -> list[float] | None:
+        """Fix what `dive` names, re-solve from the last basis (dual simplex), until it names nothing: the
+        last solution, or None if a re-solve failed (infeasible, or DIVE_PIVOT_LIMIT) or it was cancelled."""
+        import highspy
+
+        h = self._highs
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_iteration_limit", DIVE_PIVOT_LIMIT)
+        fixed = np.zeros(len(p.cost), dtype=bool)
+        values = np.array(self._solution)
+        while not self._stopped:
+            ones, zeros = self._dive(values, fixed)
+            if not ones and not zeros:
+                return list(values)
+            for cols, side in ((ones, 1.0), (zeros, 0.0)):
+                if cols:
+                    h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.full(len(cols), side),
+                                       np.full(len(cols), side))
+                    fixed[cols] = True
+            h.run()
+            self.dive_pivots += int(h.getInfo().simplex_iteration_count)
+            self.dive_rounds += 1
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            values = np.array(h.getSolution().col_value)
+        return None
 
     def result(self, wait: float | None = None) -> float | None:
-        return None if self._wait(wait) else self._value
+        """The bound, once the LP is done (the dive does not change it)."""
+        return self._value if self._thread is not None and self._solved.wait(wait) else None
 
     def _wait(self, wait: float | None) -> bool:
         """Wait up to `wait` seconds; whether the LP is still running."""
@@ -247,7 +295,13 @@ class LpBound:
 
     def solution(self, wait: float | None = None) -> list[float] | None:
         """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
-        return None if self._wait(wait) else self._solution
+        if self._thread is None:
+            return None
+        return self._solution if self._solved.wait(wait) else None
+
+    def rounded(self, wait: float | None = None) -> list[float] | None:
+        """The dive's last solution, every shift whole (None if there was no dive or it failed)."""
+        return None if self._wait(wait) else self._rounded
 
     def cancel(self) -> None:
         """Stop a solve still running (the wall cap, Ctrl-C, the plan done), so it does not hold a core."""
@@ -260,4 +314,9 @@ class LpBound:
         return self._thread is not None
 
     def running(self) -> bool:
+        """The LP or its dive is still at work."""
         return self._wait(0)
+
+    def solving(self) -> bool:
+        """The LP itself is still at work."""
+        return self._thread is not None and not self._solved.is_set()

@@ -34,7 +34,7 @@ def test_greedy_rota_of_the_sample_breaks_no_rule():
 
 def _rows(sc, grid, m, g):
     queues = eligible_queues(sc)
-    return [row_from_plan(sc, grid, PlannedShift(m.options[a][j], g.mid(m.options[a][j]), queues[a]))
+    return [row_from_plan(sc, grid, PlannedShift(m.options[a][j], g.offset(a, j), queues[a]))
             for a, js in g.picked.items() for j in js]
 
 

@@ -389,15 +389,17 @@ def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_
 
 def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_shifts_if_better(
         tmp_path, monkeypatch):
-    """Above DIVE_MAX_VARIABLES (here: always) the LP's shifts are rounded to a rota and its breaks and
-    queues placed; the restricted model is built again to hold that plan's shifts only if it is better."""
+    """Above DIVE_MAX_VARIABLES (here: always) the LP's shifts are rounded to a rota by diving and its
+    breaks and queues placed; the restricted model is built again to hold that plan's shifts only if it
+    is better."""
     from scheduler import greedy
 
     monkeypatch.setattr(M, "EXACT", 1e-9)
     monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
     rounded, made, hints = [], [], []
-    real, restrict, hint = greedy.rounded_hint_values, M.lp_guided, M._hint
-    monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: rounded.append(real(m, s)) or rounded[-1])
+    real, restrict, hint = greedy.dived_hint_values, M.lp_guided, M._hint
+    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, s: rounded.append(real(m, s)) or rounded[-1])
+    monkeypatch.setattr(greedy, "rounded_hint_values", None)  # the dive, not rounding in one go
     monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
     monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
     dives = []
@@ -410,7 +412,7 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
 
     # A rounded plan worse than the current one (nobody works: every question is short) is not taken.
-    monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, solution: _nobody_works(m))
+    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, solution: _nobody_works(m))
     monkeypatch.setattr(M, "ROUNDED", 1e-9)  # so its LNS leaves it nearly as it is
     made.clear()
     hints.clear()

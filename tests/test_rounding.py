@@ -1,0 +1,90 @@
+"""The LP rounded by diving: whole shifts that keep every rule, and a dive that fails says so."""
+
+from datetime import date
+
+import numpy as np
+from scenario_builder import agent, write_scenario
+
+from scheduler import model as M
+from scheduler.calendar import planning_grid
+from scheduler.greedy import dived_hint_values
+from scheduler.inputs import load_scenario
+from scheduler.model import PlannedShift, eligible_queues
+from scheduler.relax import LpBound, linear_program
+from scheduler.roster import row_from_plan
+from scheduler.rounding import ShiftDive
+from scheduler.staffing import compute_staffing
+from scheduler.validate import evaluate
+
+
+def _sample():
+    sc = load_scenario("inputs/sample")
+    grid = planning_grid(sc, date(2026, 11, 30))
+    st = compute_staffing(sc, grid)
+    return sc, grid, st, M.build(sc, grid, st)
+
+
+def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_costs_at_least_the_lp():
+    sc, grid, st, m = _sample()
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m))
+    solution, dived = np.array(lp.solution(wait=None)), lp.rounded(wait=None)
+    assert dived is not None and lp.dive_rounds >= 3 and lp.dive_pivots > 0
+    dived = np.array(dived)
+    xs = np.array([x.Index() for x in m.x.values()])
+    assert np.all((dived[xs] < 1e-6) | (dived[xs] > 1 - 1e-6))
+    assert np.sum((solution[xs] > 1e-6) & (solution[xs] < 1 - 1e-6)) > 100  # the vertex it started from was not
+    p = linear_program(m.model)
+    assert p.cost @ dived + p.offset >= lp.result() - 1e-3 * M.UNITS
+    # As a rota: the shifts the dive keeps, breaks where the LP put most of each; no rule broken.
+    values = dived_hint_values(m, dived)
+    chosen = [(a, j) for (a, j), x in m.x.items() if values[x.Name()]]
+    assert len(chosen) == int(np.sum(dived[xs] > 0.5)) > 200
+    queues = eligible_queues(sc)
+    rows = []
+    for a, j in chosen:
+        lits = m.breaks.get((a, j), [])
+        on = [k for k, b in lits if values[b.Name()]]
+        assert len(on) == (1 if lits else 0)
+        if lits:
+            assert on[0] == max(lits, key=lambda kb: dived[kb[1].Index()])[0]
+        rows.append(row_from_plan(sc, grid, PlannedShift(m.options[a][j], on[0] if on else None, queues[a])))
+    assert evaluate(sc, grid, st, rows).breaks == []
+
+
+def test_a_shift_no_week_of_the_agent_can_hold_any_more_is_fixed_to_not_worked(tmp_path):
+    """Four 8-hour days are whole; a fifth day must bring the last 8 of 40 hours: the 4-hour shift the LP
+    works most cannot (the week would end at 36), so it goes to zero and the 8-hour one is fixed."""
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    folder = write_scenario(
+        tmp_path / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
+        agents=[agent("A", min_hours=40, max_hours=40, max_days=5)],
+        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}],
+        shifts=[{"shift": "S", "site": "hq", "start": "09:00", "hours": 4},
+                {"shift": "L", "site": "hq", "start": "09:00", "hours": 8}],
+        forecast=[{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 10} for d in days for h in range(9, 17)])
+    sc = load_scenario(folder)
+    grid = planning_grid(sc, date(2026, 11, 30))
+    m = M.build(sc, grid, compute_staffing(sc, grid))
+    opts = m.options["A"]
+    by_day = sorted({o.day for o in opts})
+    col = {(o.day, o.template): m.x[("A", j)].Index() for j, o in enumerate(opts)}
+    values = np.zeros(len(m.model.Proto().variables))
+    whole = [col[(d, "L")] for d in by_day[:4]]
+    values[whole] = 1.0
+    values[col[(by_day[4], "S")]] = 0.6
+    values[col[(by_day[5], "L")]] = 0.4
+    fixed = np.zeros(len(values), dtype=bool)
+    ones, zeros = ShiftDive(m)(values, fixed)
+    assert ones == whole + [col[(by_day[5], "L")]]
+    assert zeros == [col[(by_day[4], "S")]]
+    # Fixed already: not named again.
+    fixed[whole] = True
+    assert ShiftDive(m)(values, fixed)[0] == [col[(by_day[5], "L")]]
+
+
+def test_a_dive_that_makes_the_lp_infeasible_gives_no_rounding_and_keeps_the_lp():
+    *_, m = _sample()
+    xs = [x.Index() for x in m.x.values()]
+    lp = LpBound(m.model, start=True, dive=lambda values, fixed: (xs, []))  # every shift worked: too many hours
+    assert lp.solution(wait=None) is not None and lp.result() is not None
+    assert lp.rounded(wait=None) is None and lp.dive_rounds == 1
