@@ -459,7 +459,7 @@ DIVE_SHARE = 0.75  # and rounded by a dive (on a large model) when both should e
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.1  # share (at least) for the breaks and queues of those shifts (beside the LP, which takes a core)
-ROUNDED = 0.1  # share for the breaks and queues of the LP's shifts rounded to a rota
+ROUNDED = 0.1  # share for the breaks and queues of the LP rounded to a rota (dived, or in one go)
 POLISH = 0.05  # share (at least) for LNS on the whole model when there is no LP solution or step 4 found nothing better
 
 
@@ -490,7 +490,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     uses (`lp_guided`). So: a short complete search from the greedy plan
     (done if optimal), LNS with the shifts fixed beside the LP, then one
     such dive per worker side by side (on a large restricted model, LNS on
-    every worker instead, from the LP's shifts rounded to a rota if that is
+    every worker instead, from the LP rounded to a rota by diving if that is
     better), and a last LNS pass on the whole model. The LP relaxation
     gives the bound; CP-SAT's own proven bound is used where it is higher.
     docs/model.md has the figures.

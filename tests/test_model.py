@@ -423,6 +423,22 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
 
 
+def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path, monkeypatch):
+    from scheduler import greedy
+
+    monkeypatch.setattr(M, "EXACT", 1e-9)
+    monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
+    monkeypatch.setattr(M, "DIVE_SHARE", 0.0)
+    calls = []
+    real = greedy.rounded_hint_values
+    monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: calls.append((m, s)) or real(m, s))
+    monkeypatch.setattr(greedy, "dived_hint_values", None)
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert len(calls) == 1 and p.evaluation.breaks == []
+    m, solution = calls[0]
+    assert any(1e-6 < solution[x.Index()] < 1 - 1e-6 for x in m.x.values())  # the LP's vertex, not a dive's
+
+
 def _nobody_works(m: M.RotaModel) -> dict[str, int]:
     """The complete hint of the empty rota."""
     values = {x.Name(): 0 for x in m.x.values()}
