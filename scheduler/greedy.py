@@ -7,7 +7,7 @@ problem-specific start removes most of that. Agents are taken scarcest first
 shift worth most against what is still uncovered, within every rule the
 model enforces, until shifts stop paying for themselves (below the contract
 minimum, always; never so as to leave the minimum out of reach). Breaks sit
-at mid-shift. (Rounds of ruin-and-recreate per agent were tried on the
+at mid-shift, unless given. (Rounds of ruin-and-recreate per agent were tried on the
 sample and gained nothing over this; CP-SAT's neighbourhood search does
 better from here.) The result is a complete assignment of the model's named
 variables, so it seeds any model built from the same options.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from scheduler.model import SCALE, UNITS, RotaModel, eligible_queues, required_units, worked_per_interval
-from scheduler.shifts import contract_min_minutes
+from scheduler.shifts import contract_max_minutes, contract_min_minutes
 
 
 class GreedyRota:
@@ -100,7 +100,7 @@ class GreedyRota:
         sc = self.m.scenario
         agent = sc.agents[a]
         opts = self.m.options[a]
-        low, high = contract_min_minutes(sc, self.m.grid, agent), round(agent.max_hours * 60)
+        low, high = contract_min_minutes(sc, self.m.grid, agent), contract_max_minutes(agent)
         paid = sum(opts[j].paid_minutes for j in self.picked[a])
         longest = max((o.paid_minutes for o in opts), default=0)
         while len(self.picked[a]) < agent.max_days:
@@ -159,7 +159,7 @@ class GreedyRota:
         sc = self.m.scenario
         for a in self.order():
             opts, agent = self.m.options[a], sc.agents[a]
-            paid, high = 0, round(agent.max_hours * 60)
+            paid, high = 0, contract_max_minutes(agent)
             half = [j for j in range(len(opts)) if values[(a, j)] >= 0.5]
             for j in sorted(half, key=lambda j: (-values[(a, j)], j)):
                 if self._fits(a, j, paid, high):

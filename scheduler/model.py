@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import Grid
 from scheduler.domain import Scenario
 from scheduler.pay import PayClock
-from scheduler.shifts import ShiftOption, all_options, contract_min_minutes
+from scheduler.shifts import ShiftOption, all_options, contract_max_minutes, contract_min_minutes
 from scheduler.staffing import Staffing
 
 UNITS = 600_000  # objective units per currency unit: a cent-valued hourly rate is whole units per 1/100 minute
@@ -239,7 +239,7 @@ def weekly_hours(m: RotaModel):
     for a, opts in m.options.items():
         agent = m.scenario.agents[a]
         paid = sum(o.paid_minutes * m.works(a, j) for j, o in enumerate(opts))
-        m.model.Add(paid <= int(round(agent.max_hours * 60)))
+        m.model.Add(paid <= contract_max_minutes(agent))
         low = contract_min_minutes(m.scenario, m.grid, agent)
         if low > 0:
             m.model.Add(paid >= low)
@@ -442,20 +442,30 @@ def lp_expected_seconds(variables: int) -> float:
     return 65 * lp_iteration_seconds(variables) + 0.042 * variables * lp_pivot_seconds(variables)
 
 
-# The dive that rounds the LP (scheduler/rounding.py) re-solves it by dual simplex a dozen times: pivots about
+# Rounding the LP by diving (scheduler/rounding.py) re-solves it by dual simplex a dozen times: pivots about
 # 0.4 x the variables (the sample 0.25, 150 agents 0.29, 300 agents 0.39 and their 30-minute week 0.39),
 # each about 0.53 ms x (variables / 34,000) ** 0.85 (150 agents 0.53 ms, 300 agents 0.78, their 30-minute
-# week 1.23; at 1,000 agents, the first round's were 6.6 ms, so no dive there fits 300 s).
-def dive_pivot_seconds(variables: int) -> float:
+# week 1.23). At 1,000 agents (185,954 variables) the first round's took 6.6 ms each, three times this:
+# no dive above ROUNDING_MAX_VARIABLES, where the formula is not known to hold.
+def rounding_pivot_seconds(variables: int) -> float:
     return 0.00053 * (variables / 34_000) ** 0.85
 
 
-def dive_expected_seconds(variables: int) -> float:
-    return 0.4 * variables * dive_pivot_seconds(variables)
+def rounding_expected_seconds(variables: int) -> float:
+    return 0.4 * variables * rounding_pivot_seconds(variables)
+
+
+def lp_seconds(lp, variables: int) -> float:
+    """The LP's time and its dive's, from their iterations (deterministic), as the time limit counts it."""
+    return (lp.iterations * lp_iteration_seconds(variables) + lp.pivots * lp_pivot_seconds(variables)
+            + lp.dive_pivots * rounding_pivot_seconds(variables))
+
+
+ROUNDING_MAX_VARIABLES = 120_000  # the largest model measured at the formula's pace: 93,573 variables
 
 
 LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
-DIVE_SHARE = 0.75  # and rounded by a dive (on a large model) when both should end within this share
+ROUNDING_SHARE = 0.75  # and rounded by a dive (on a large model) when both should end within this share
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.1  # share (at least) for the breaks and queues of those shifts (beside the LP, which takes a core)
@@ -489,9 +499,10 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     cuts at every node, LP-led branching) on the shifts the LP relaxation
     uses (`lp_guided`). So: a short complete search from the greedy plan
     (done if optimal), LNS with the shifts fixed beside the LP, then one
-    such dive per worker side by side (on a large restricted model, LNS on
-    every worker instead, from the LP rounded to a rota by diving if that is
-    better), and a last LNS pass on the whole model. The LP relaxation
+    such dive per worker side by side (on a large week, LNS on every worker
+    instead, from the LP rounded to a rota if that is better: by diving
+    where that fits the limit, else in one go), and a last LNS pass on the
+    whole model. The LP relaxation
     gives the bound; CP-SAT's own proven bound is used where it is higher.
     docs/model.md has the figures.
     """
@@ -505,8 +516,11 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
     large = size > DIVE_MAX_VARIABLES
-    diving = large and lp_expected_seconds(size) + dive_expected_seconds(size) <= DIVE_SHARE * limit
-    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit, dive=ShiftDive(m) if diving else None)
+    dive_seconds = ROUNDING_SHARE * limit - lp_expected_seconds(size)
+    diving = large and size <= ROUNDING_MAX_VARIABLES and rounding_expected_seconds(size) <= dive_seconds
+    # Its budget in pivots is all the time it may take, not what it should: past it, the LP is rounded in one go.
+    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit, dive=ShiftDive(m) if diving else None,
+                 dive_pivots=int(dive_seconds / rounding_pivot_seconds(size)) if diving else 0)
     proven = [-math.inf]
 
     def best_bound() -> float:
@@ -596,8 +610,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             # The shifts-fixed model has the full model's variables: its plan is read back through `m`. While the
             # LP has a core of its own, this pass leaves it that core, until the LP and its dive should be done
             # (so no core waits for them idle), and at least STAGGER.
-            lp_seconds = lp_expected_seconds(size) + (dive_expected_seconds(size) if diving else 0.0)
-            stagger = max(STAGGER * limit, lp_seconds - state["used"] if lp.started else 0.0)
+            expected = lp_expected_seconds(size) + (rounding_expected_seconds(size) if diving else 0.0)
+            stagger = max(STAGGER * limit, expected - state["used"] if lp.started else 0.0)
             beside = lp.started and workers > 1
             if run(m, _with_shifts_fixed(m, start), stagger, lns_only=True, threads=workers - 1 if beside else workers,
                    rate=BESIDE_LP_WORK_PER_SECOND if beside else FIXED_LNS_WORK_PER_SECOND):
@@ -610,8 +624,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             if solution is not None:
                 # The LP's time counts from its iterations (deterministic), so the search ends near the limit
                 # on any machine without depending on how long the LP took there.
-                state["used"] = max(state["used"], lp.iterations * lp_iteration_seconds(size)
-                                    + lp.pivots * lp_pivot_seconds(size) + lp.dive_pivots * dive_pivot_seconds(size))
+                state["used"] = max(state["used"], lp_seconds(lp, size))
                 guided = lp_guided(m, solution, start)
                 if large:
                     # LNS here, not dives, and it needs a start near the LP (dives find their own): the

@@ -8,6 +8,8 @@ crossover in a thread beside the search (it releases the GIL): at 300 agents
 that takes 18 s where GLOP's simplex took 73. The bound is not read off the
 solver's objective but is the Lagrangian value of its duals, valid for any
 duals whatever their accuracy, so no tolerance can make it claim too much.
+`LpBound` can also round the LP to whole shifts by diving (re-solving by
+dual simplex from its basis as shifts are fixed), for a start near it.
 `lp_relaxation` gives the same LP to OR-Tools' linear solver, which
 `benchmarks/run.py` uses to check the plan's bound independently.
 """
@@ -160,7 +162,6 @@ def cost_scale(cost: np.ndarray) -> float:
     return 2.0 ** -max(0, math.ceil(math.log2(largest)) - 8) if largest > 0 else 1.0
 
 
-DIVE_PIVOT_LIMIT = 200_000  # per re-solve of the dive: 300 agents' rounds take up to a few thousand
 IPM_ITERATION_LIMIT = 400  # the LPs seen take 50-80; a deterministic stop for one that does not converge
 CLEANUP_LIMIT = 1_000  # simplex iterations after the crossover: a safeguard (with `cost_scale`, the ladder needs none)
 
@@ -178,22 +179,30 @@ class LpBound:
     CLEANUP_LIMIT iterations the LP is solved again without crossover, for
     the bound and the interior solution as a guide. (The crossover cannot be
     started from a first run's solution: HiGHS 1.16 crashes.)
+
+    Given a `dive`, the same thread then rounds the vertex by diving from its
+    basis (`scheduler/rounding.py`); the bound and the LP's solution are
+    available as soon as the LP is done, the rounding when the dive is.
     """
 
     def __init__(self, model: cp_model.CpModel, start: bool,
-                 dive: Callable[[np.ndarray, np.ndarray], tuple[list[int], list[int]]] | None = None):
+                 dive: Callable[[np.ndarray, np.ndarray], tuple[list[int], list[int]]] | None = None,
+                 dive_pivots: int = 0):
         """`dive`: after the LP, round its solution by diving (`scheduler.rounding.ShiftDive`); it is
-        given the LP's values and which columns are fixed, and names the columns to fix to 1 and to 0."""
+        given the LP's values and which columns are fixed, and names the columns to fix to 1 and to 0.
+        `dive_pivots`: the dive's budget of simplex iterations in all (deterministic); past it, no rounding."""
         self._value: float | None = None
         self._solution: list[float] | None = None
         self._rounded: list[float] | None = None
         self._solved = threading.Event()  # the LP is done (the dive may go on)
+        self._done = threading.Event()  # the thread's work is done, dive included
         self.iterations = 0  # interior-point iterations: deterministic, unlike the wall time
         self.pivots = 0  # crossover and clean-up iterations
         self.cleanup = 0  # of which clean-up
         self.dive_pivots = 0  # the dive's dual simplex iterations
         self.dive_rounds = 0
         self._dive = dive
+        self._dive_budget = dive_pivots
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._highs = None
@@ -211,11 +220,14 @@ class LpBound:
 
     def _run_and_dive(self, p: LinearProgram) -> None:
         try:
-            crossed = self._run(p)
+            try:
+                crossed = self._run(p)
+            finally:
+                self._solved.set()
+            if crossed and self._dive is not None:
+                self._rounded = self._diving(p)
         finally:
-            self._solved.set()
-        if crossed and self._dive is not None:
-            self._rounded = self._diving(p)
+            self._done.set()
 
     def _run(self, p: LinearProgram) -> bool:
         """Solve the LP; whether it ended on a vertex (with a basis the dive can start from)."""
@@ -257,18 +269,24 @@ class LpBound:
 
     def _diving(self, p: LinearProgram) -> list[float] | None:
         """Fix what `dive` names, re-solve from the last basis (dual simplex), until it names nothing: the
-        last solution, or None if a re-solve failed (infeasible, or DIVE_PIVOT_LIMIT) or it was cancelled."""
+        last solution, or None if a re-solve failed (infeasible: the dive's checks of an agent's week are
+        necessary, not sufficient), the budget ran out, the dive named nothing new, or it was cancelled."""
         import highspy
 
         h = self._highs
         h.setOptionValue("solver", "simplex")
-        h.setOptionValue("simplex_iteration_limit", DIVE_PIVOT_LIMIT)
         fixed = np.zeros(len(p.cost), dtype=bool)
         values = np.array(self._solution)
         while not self._stopped:
             ones, zeros = self._dive(values, fixed)
             if not ones and not zeros:
                 return list(values)
+            if fixed[ones].all() and fixed[zeros].all():
+                return None  # no progress: it would loop
+            left = self._dive_budget - self.dive_pivots
+            if left <= 0:
+                return None
+            h.setOptionValue("simplex_iteration_limit", left)
             for cols, side in ((ones, 1.0), (zeros, 0.0)):
                 if cols:
                     h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.full(len(cols), side),
@@ -287,11 +305,8 @@ class LpBound:
         return self._value if self._thread is not None and self._solved.wait(wait) else None
 
     def _wait(self, wait: float | None) -> bool:
-        """Wait up to `wait` seconds; whether the LP is still running."""
-        if self._thread is None:
-            return False
-        self._thread.join(wait)
-        return self._thread.is_alive()
+        """Wait up to `wait` seconds; whether the LP or its dive is still at work."""
+        return self._thread is not None and not self._done.wait(wait)
 
     def solution(self, wait: float | None = None) -> list[float] | None:
         """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
@@ -300,7 +315,8 @@ class LpBound:
         return self._solution if self._solved.wait(wait) else None
 
     def rounded(self, wait: float | None = None) -> list[float] | None:
-        """The dive's last solution, every shift whole (None if there was no dive or it failed)."""
+        """The dive's last solution, every shift whole (None if there was no dive, it failed or was
+        cancelled, or it is not done after `wait` seconds)."""
         return None if self._wait(wait) else self._rounded
 
     def cancel(self) -> None:
@@ -316,7 +332,3 @@ class LpBound:
     def running(self) -> bool:
         """The LP or its dive is still at work."""
         return self._wait(0)
-
-    def solving(self) -> bool:
-        """The LP itself is still at work."""
-        return self._thread is not None and not self._solved.is_set()

@@ -125,6 +125,11 @@ def leave_fraction(scenario: Scenario, grid: Grid, agent_id: str) -> float:
     return covered / grid.minutes
 
 
+def contract_max_minutes(agent: Agent) -> int:
+    """The weekly maximum of paid minutes (leave does not lower it)."""
+    return round(agent.max_hours * 60)
+
+
 def contract_min_minutes(scenario: Scenario, grid: Grid, agent: Agent) -> int:
     """The weekly minimum, reduced pro rata for leave: a week off owes no hours."""
     return int(round(agent.min_hours * 60 * (1 - leave_fraction(scenario, grid, agent.agent_id))))

@@ -398,7 +398,14 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
     rounded, made, hints = [], [], []
     real, restrict, hint = greedy.dived_hint_values, M.lp_guided, M._hint
-    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, s: rounded.append(real(m, s)) or rounded[-1])
+    whole = []  # whether every shift of the solution it is given is whole: the dive's, not the LP's vertex
+
+    def dived(m, s):
+        whole.append(all(min(s[x.Index()], 1 - s[x.Index()]) < 1e-6 for x in m.x.values()))
+        rounded.append(real(m, s))
+        return rounded[-1]
+
+    monkeypatch.setattr(greedy, "dived_hint_values", dived)
     monkeypatch.setattr(greedy, "rounded_hint_values", None)  # the dive, not rounding in one go
     monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
     monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
@@ -407,6 +414,7 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
     assert dives == []  # LNS on both workers instead
     assert len(rounded) == 1 and sum(v for k, v in rounded[0].items() if k.startswith("works(")) >= 10
+    assert whole == [True]
     # Here it is better than the plan before it: the restricted model is built again around it.
     assert len(made) == 2
     assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
@@ -428,7 +436,7 @@ def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(
 
     monkeypatch.setattr(M, "EXACT", 1e-9)
     monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
-    monkeypatch.setattr(M, "DIVE_SHARE", 0.0)
+    monkeypatch.setattr(M, "ROUNDING_SHARE", 0.0)
     calls = []
     real = greedy.rounded_hint_values
     monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: calls.append((m, s)) or real(m, s))

@@ -26,7 +26,7 @@ def _sample():
 
 def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_costs_at_least_the_lp():
     sc, grid, st, m = _sample()
-    lp = LpBound(m.model, start=True, dive=ShiftDive(m))
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m), dive_pivots=10**6)
     solution, dived = np.array(lp.solution(wait=None)), lp.rounded(wait=None)
     assert dived is not None and lp.dive_rounds >= 3 and lp.dive_pivots > 0
     dived = np.array(dived)
@@ -85,6 +85,6 @@ def test_a_shift_no_week_of_the_agent_can_hold_any_more_is_fixed_to_not_worked(t
 def test_a_dive_that_makes_the_lp_infeasible_gives_no_rounding_and_keeps_the_lp():
     *_, m = _sample()
     xs = [x.Index() for x in m.x.values()]
-    lp = LpBound(m.model, start=True, dive=lambda values, fixed: (xs, []))  # every shift worked: too many hours
+    lp = LpBound(m.model, start=True, dive=lambda values, fixed: (xs, []), dive_pivots=10**6)  # all work: too long
     assert lp.solution(wait=None) is not None and lp.result() is not None
     assert lp.rounded(wait=None) is None and lp.dive_rounds == 1
