@@ -88,3 +88,20 @@ def test_a_dive_that_makes_the_lp_infeasible_gives_no_rounding_and_keeps_the_lp(
     lp = LpBound(m.model, start=True, dive=lambda values, fixed: (xs, []), dive_pivots=10**6)  # all work: too long
     assert lp.solution(wait=None) is not None and lp.result() is not None
     assert lp.rounded(wait=None) is None and lp.dive_rounds == 1
+
+
+def test_a_dive_cancelled_midway_stops_and_gives_no_rounding_but_the_bound_stays():
+    *_, m = _sample()
+    dive = ShiftDive(m)
+    calls = []
+
+    def cancelling(values, fixed):
+        calls.append(1)
+        if len(calls) == 2:
+            lp.cancel()  # as the plan does at Ctrl-C or the wall cap
+        return dive(values, fixed)
+
+    lp = LpBound(m.model, start=True, dive=cancelling, dive_pivots=10**6)
+    assert lp.rounded(wait=None) is None and not lp.running()
+    assert len(calls) == 2 and lp.dive_rounds <= 2
+    assert lp.result() is not None and lp.solution() is not None
