@@ -54,3 +54,16 @@ def agent(agent_id, site="hq", languages="en", cost=10, min_hours=0, max_hours=4
 def typical_forecast(market: str, hours: dict[str, float]) -> list[dict]:
     """{'Mon 09:00': 30, ...} -> forecast rows."""
     return [{"market": market, "start": k, "questions": v} for k, v in hours.items()]
+
+
+def forty_hours_in_short_and_long_shifts(folder: Path) -> Path:
+    """One agent owing exactly 40 hours in at most 5 days, from 4- and 8-hour shifts at 09:00: only five
+    8-hour days make the week, which rounding must find out."""
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return write_scenario(
+        folder, sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
+        agents=[agent("A", min_hours=40, max_hours=40, max_days=5)],
+        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}],
+        shifts=[{"shift": "S", "site": "hq", "start": "09:00", "hours": 4},
+                {"shift": "L", "site": "hq", "start": "09:00", "hours": 8}],
+        forecast=[{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 10} for d in days for h in range(9, 17)])

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from scenario_builder import agent, write_scenario
+from scenario_builder import forty_hours_in_short_and_long_shifts
 from scheduler import model as M
 from scheduler.calendar import planning_grid
 from scheduler.greedy import GreedyRota
@@ -62,14 +62,7 @@ def test_the_lp_rounded_rota_of_the_sample_keeps_the_lps_whole_shifts_and_breaks
 
 def test_a_rounded_week_that_cannot_reach_the_contract_minimum_is_planned_by_the_greedy(tmp_path):
     """The LP half-works three 4-hour shifts: rounded, they leave two days for 28 of the 40 hours owed."""
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    folder = write_scenario(
-        tmp_path / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
-        agents=[agent("A", min_hours=40, max_hours=40, max_days=5)],
-        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}],
-        shifts=[{"shift": "S", "site": "hq", "start": "09:00", "hours": 4},
-                {"shift": "L", "site": "hq", "start": "09:00", "hours": 8}],
-        forecast=[{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 10} for d in days for h in range(9, 17)])
+    folder = forty_hours_in_short_and_long_shifts(tmp_path / "s")
     sc = load_scenario(folder)
     grid = planning_grid(sc, date(2026, 11, 30))
     st = compute_staffing(sc, grid)

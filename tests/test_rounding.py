@@ -3,7 +3,7 @@
 from datetime import date
 
 import numpy as np
-from scenario_builder import agent, write_scenario
+from scenario_builder import forty_hours_in_short_and_long_shifts
 
 from scheduler import model as M
 from scheduler.calendar import planning_grid
@@ -54,14 +54,7 @@ def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_c
 def test_a_shift_no_week_of_the_agent_can_hold_any_more_is_fixed_to_not_worked(tmp_path):
     """Four 8-hour days are whole; a fifth day must bring the last 8 of 40 hours: the 4-hour shift the LP
     works most cannot (the week would end at 36), so it goes to zero and the 8-hour one is fixed."""
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    folder = write_scenario(
-        tmp_path / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
-        agents=[agent("A", min_hours=40, max_hours=40, max_days=5)],
-        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}],
-        shifts=[{"shift": "S", "site": "hq", "start": "09:00", "hours": 4},
-                {"shift": "L", "site": "hq", "start": "09:00", "hours": 8}],
-        forecast=[{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 10} for d in days for h in range(9, 17)])
+    folder = forty_hours_in_short_and_long_shifts(tmp_path / "s")
     sc = load_scenario(folder)
     grid = planning_grid(sc, date(2026, 11, 30))
     m = M.build(sc, grid, compute_staffing(sc, grid))
