@@ -462,6 +462,10 @@ def lp_seconds(lp, variables: int) -> float:
 
 
 ROUNDING_MAX_VARIABLES = 120_000  # the largest model measured at the formula's pace: 93,573 variables
+# Where the whole LP's dive does not fit, the restricted model's LP is solved and dived instead (1,000 agents:
+# 59,125 variables, the LP 20 s, the dive 60,301 pivots in 60 s; 300 agents' 21,134: 19,737 pivots): about
+# one pivot per variable.
+RESTRICTED_PIVOTS = 1.0
 
 
 LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
@@ -628,9 +632,31 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 guided = lp_guided(m, solution, start)
                 if large:
                     # LNS here, not dives, and it needs a start near the LP (dives find their own): the
-                    # dive's shifts (without one, the LP's rounded in one go), breaks and queues placed by
-                    # LNS, if that is better.
-                    rounded = dived_hint_values(m, dived) if dived is not None else rounded_hint_values(m, solution)
+                    # dive's shifts (where the whole LP's did not fit, the restricted model's LP's; else the
+                    # LP's rounded in one go), breaks and queues placed by LNS, if that is better.
+                    rounded = dived_hint_values(m, dived) if dived is not None else None
+                    g = len(guided.model.Proto().variables)
+                    room = ROUNDING_SHARE * limit - state["used"]
+                    expected = lp_expected_seconds(g) + RESTRICTED_PIVOTS * g * rounding_pivot_seconds(g)
+                    if rounded is None and expected <= room:
+                        # Its LP and dive in a thread; LNS on the restricted model beside them, as in step 3.
+                        sub = LpBound(guided.model, start=True, dive=ShiftDive(guided),
+                                      dive_pivots=int((room - lp_expected_seconds(g)) / rounding_pivot_seconds(g)))
+                        used = state["used"]
+                        try:
+                            if run(guided, guided.model, expected, lns_only=True,
+                                   threads=workers - 1 if workers > 1 else workers,
+                                   rate=restricted_lns_work_per_second(g)):
+                                return finish(interrupted=True)
+                            sub_dived = sub.rounded(wait=max(deadline - time.monotonic(), 0.0))
+                            if sub.running():
+                                state["capped"] = True
+                        finally:
+                            sub.cancel()
+                        state["used"] = max(state["used"], used + lp_seconds(sub, g))
+                        rounded = dived_hint_values(guided, sub_dived) if sub_dived is not None else None
+                    if rounded is None:
+                        rounded = rounded_hint_values(m, solution)
                     if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded,
                            rate=FIXED_LNS_WORK_PER_SECOND):
                         return finish(interrupted=True)

@@ -269,8 +269,9 @@ class LpBound:
 
     def _diving(self, p: LinearProgram) -> list[float] | None:
         """Fix what `dive` names, re-solve from the last basis (dual simplex), until it names nothing: the
-        last solution, or None if a re-solve failed (infeasible: the dive's checks of an agent's week are
-        necessary, not sufficient), the budget ran out, the dive named nothing new, or it was cancelled."""
+        last solution, or None if the budget ran out, the dive named nothing new, or it was cancelled.
+        The dive's checks of an agent's week are necessary, not sufficient: where fixing its shifts to 1
+        makes the LP infeasible, the first half of them is tried, and a single such shift is fixed to 0."""
         import highspy
 
         h = self._highs
@@ -283,22 +284,43 @@ class LpBound:
                 return list(values)
             if fixed[ones].all() and fixed[zeros].all():
                 return None  # no progress: it would loop
-            left = self._dive_budget - self.dive_pivots
-            if left <= 0:
+            if self.dive_pivots >= self._dive_budget:
                 return None
-            h.setOptionValue("simplex_iteration_limit", left)
-            for cols, side in ((ones, 1.0), (zeros, 0.0)):
-                if cols:
-                    h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.full(len(cols), side),
-                                       np.full(len(cols), side))
-                    fixed[cols] = True
-            h.run()
-            self.dive_pivots += int(h.getInfo().simplex_iteration_count)
+            self._bound(zeros, 0.0, 0.0)
+            fixed[zeros] = True
+            trial = [c for c in ones if not fixed[c]]
+            while True:  # fixing `trial` to 1; an infeasible re-solve tries the first half, one shift fixes it to 0
+                self._bound(trial, 1.0, 1.0)
+                status = self._resolve()
+                if status == highspy.HighsModelStatus.kOptimal:
+                    fixed[trial] = True
+                    break
+                if status != highspy.HighsModelStatus.kInfeasible or self._stopped or not trial:
+                    return None
+                if len(trial) == 1:
+                    self._bound(trial, 0.0, 0.0)
+                    fixed[trial] = True
+                    if self._resolve() != highspy.HighsModelStatus.kOptimal:
+                        return None
+                    break
+                self._bound(trial, 0.0, 1.0)
+                trial = trial[:len(trial) // 2]
             self.dive_rounds += 1
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return None
             values = np.array(h.getSolution().col_value)
         return None
+
+    def _bound(self, cols: list[int], lower: float, upper: float) -> None:
+        if cols:
+            self._highs.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.full(len(cols), lower),
+                                         np.full(len(cols), upper))
+
+    def _resolve(self):
+        """Re-solve within what is left of the dive's budget; the model status."""
+        h = self._highs
+        h.setOptionValue("simplex_iteration_limit", max(self._dive_budget - self.dive_pivots, 0))
+        h.run()
+        self.dive_pivots += int(h.getInfo().simplex_iteration_count)
+        return h.getModelStatus()
 
     def result(self, wait: float | None = None) -> float | None:
         """The bound, once the LP is done (the dive does not change it)."""

@@ -19,8 +19,11 @@ already whole (over the weekly maximum, or leaving the minimum out of reach
 in the days left) is fixed to not worked instead. These checks are
 necessary, not sufficient (rest, consecutive days and the days actually
 left are the LP's to find), so a re-solve can still turn out infeasible
-(coverage is soft and never makes it so); the dive then gives up and the
-plan rounds the LP in one go. It has not happened on the ladder's weeks.
+(coverage is soft and never makes it so): the round then tries the first
+half of its shifts, down to a single one, which is fixed to not worked
+(`LpBound._diving`). The whole LP's dives on the ladder's weeks never
+needed it; the restricted model's LP, with fewer shifts to choose from,
+did once at 1,000 agents.
 """
 
 from __future__ import annotations

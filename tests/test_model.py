@@ -431,6 +431,25 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
 
 
+def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path, monkeypatch):
+    from scheduler import greedy
+
+    monkeypatch.setattr(M, "EXACT", 1e-9)
+    monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
+    monkeypatch.setattr(M, "ROUNDING_MAX_VARIABLES", 0)  # the whole LP is never dived
+    calls = []
+    real = greedy.dived_hint_values
+    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, s: calls.append((m, s)) or real(m, s))
+    monkeypatch.setattr(greedy, "rounded_hint_values", None)
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert len(calls) == 1 and p.evaluation.breaks == []
+    restricted, solution = calls[0]
+    assert len(solution) == len(restricted.model.Proto().variables)
+    assert all(min(solution[x.Index()], 1 - solution[x.Index()]) < 1e-6 for x in restricted.x.values())
+    full = M.build(restricted.scenario, restricted.grid, restricted.staffing)
+    assert sum(map(len, restricted.options.values())) < sum(map(len, full.options.values()))
+
+
 def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path, monkeypatch):
     from scheduler import greedy
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 import numpy as np
+import pytest
 from scenario_builder import forty_hours_in_short_and_long_shifts
 
 from scheduler import model as M
@@ -75,12 +76,29 @@ def test_a_shift_no_week_of_the_agent_can_hold_any_more_is_fixed_to_not_worked(t
     assert ShiftDive(m)(values, fixed)[0] == [col[(by_day[5], "L")]]
 
 
-def test_a_dive_that_makes_the_lp_infeasible_gives_no_rounding_and_keeps_the_lp():
+def test_shifts_whose_fixing_makes_the_lp_infeasible_are_halved_down_to_one_which_is_fixed_to_zero(tmp_path):
+    """40 hours owed in 5 days: all seven 4-hour shifts, three of them, even one, leave it out of reach.
+    Each round bisects down to a single short shift and rules it out; the long shifts are untouched."""
+    folder = forty_hours_in_short_and_long_shifts(tmp_path / "s")
+    sc = load_scenario(folder)
+    grid = planning_grid(sc, date(2026, 11, 30))
+    m = M.build(sc, grid, compute_staffing(sc, grid))
+    short = [m.x[("A", j)].Index() for j, o in enumerate(m.options["A"]) if o.template == "S"]
+    assert len(short) == 7
+    lp = LpBound(m.model, start=True, dive=lambda values, fixed: ([c for c in short if not fixed[c]], []),
+                 dive_pivots=10**6)
+    rounded = lp.rounded(wait=None)
+    assert rounded is not None and lp.dive_rounds == 7
+    assert [rounded[c] for c in short] == [0.0] * 7
+    long = [m.x[("A", j)].Index() for j, o in enumerate(m.options["A"]) if o.template == "L"]
+    assert sum(rounded[c] for c in long) == pytest.approx(5.0)
+
+
+def test_a_dive_past_its_budget_of_pivots_gives_no_rounding_and_keeps_the_lp():
     *_, m = _sample()
-    xs = [x.Index() for x in m.x.values()]
-    lp = LpBound(m.model, start=True, dive=lambda values, fixed: (xs, []), dive_pivots=10**6)  # all work: too long
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m), dive_pivots=50)
     assert lp.solution(wait=None) is not None and lp.result() is not None
-    assert lp.rounded(wait=None) is None and lp.dive_rounds == 1
+    assert lp.rounded(wait=None) is None and 0 < lp.dive_pivots <= 50
 
 
 def test_a_dive_cancelled_midway_stops_and_gives_no_rounding_but_the_bound_stays():
