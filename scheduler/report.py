@@ -120,6 +120,7 @@ def _table(ws: Worksheet, columns: list[str], rows: list[list], formats: dict[st
         for j, (name, v) in enumerate(zip(columns, values), start=1):
             _put(ws, i, j, v, formats.get(name))
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    ws.print_title_rows = f"{start_row}:{start_row}"  # the header on every printed page
     if rows:
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{start_row + len(rows)}"
     for j, name in enumerate(columns, start=1):

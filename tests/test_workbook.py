@@ -67,6 +67,9 @@ def test_sheets_and_roster_columns_are_the_contract(workbook):
     assert header == ROSTER_COLUMNS
     assert rows and all(isinstance(r["date"], datetime) and isinstance(r["start"], time) for r in rows)
     assert not wb["Roster"].merged_cells.ranges
+    # Frozen under the header, which also heads every printed page.
+    assert wb["Roster"].freeze_panes == "A2" and wb["Roster"].print_title_rows == "$1:$1"
+    assert wb["Schedule"].print_title_rows == "$2:$2"
     with roster_csv.open(encoding="utf-8") as f:
         csv_rows = list(csv.DictReader(f))
     assert list(csv_rows[0]) == ROSTER_COLUMNS and len(csv_rows) == len(rows)
