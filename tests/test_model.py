@@ -401,7 +401,7 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     whole = []  # whether every shift of the solution it is given is whole: the dive's, not the LP's vertex
 
     def dived(m, s):
-        whole.append(all(min(s[x.Index()], 1 - s[x.Index()]) < 1e-6 for x in m.x.values()))
+        whole.append(_whole(m, s))
         rounded.append(real(m, s))
         return rounded[-1]
 
@@ -431,38 +431,40 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
 
 
-def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path, monkeypatch):
+def _whole(m: M.RotaModel, solution) -> bool:
+    """Every shift of the solution is worked or not, none in part."""
+    return all(min(solution[x.Index()], 1 - solution[x.Index()]) < 1e-6 for x in m.x.values())
+
+
+def _large_week_rounded(tmp_path, monkeypatch, used: str, unused: str, **settings):
+    """Plan the breaks scenario as a large week with `settings`; the calls (model, LP solution) of the
+    rounding `used`, with the `unused` one made to fail if called."""
     from scheduler import greedy
 
     monkeypatch.setattr(M, "EXACT", 1e-9)
     monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
-    monkeypatch.setattr(M, "ROUNDING_MAX_VARIABLES", 0)  # the whole LP is never dived
+    for name, value in settings.items():
+        monkeypatch.setattr(M, name, value)
     calls = []
-    real = greedy.dived_hint_values
-    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, s: calls.append((m, s)) or real(m, s))
-    monkeypatch.setattr(greedy, "rounded_hint_values", None)
+    real = getattr(greedy, used)
+    monkeypatch.setattr(greedy, used, lambda m, s: calls.append((m, s)) or real(m, s))
+    monkeypatch.setattr(greedy, unused, None)
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
     assert len(calls) == 1 and p.evaluation.breaks == []
-    restricted, solution = calls[0]
-    assert len(solution) == len(restricted.model.Proto().variables)
-    assert all(min(solution[x.Index()], 1 - solution[x.Index()]) < 1e-6 for x in restricted.x.values())
+    return calls[0]
+
+
+def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path, monkeypatch):
+    restricted, solution = _large_week_rounded(tmp_path, monkeypatch, "dived_hint_values", "rounded_hint_values",
+                                               ROUNDING_MAX_VARIABLES=0)  # the whole LP is never dived
+    assert len(solution) == len(restricted.model.Proto().variables) and _whole(restricted, solution)
     full = M.build(restricted.scenario, restricted.grid, restricted.staffing)
     assert sum(map(len, restricted.options.values())) < sum(map(len, full.options.values()))
 
 
 def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path, monkeypatch):
-    from scheduler import greedy
-
-    monkeypatch.setattr(M, "EXACT", 1e-9)
-    monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
-    monkeypatch.setattr(M, "ROUNDING_SHARE", 0.0)
-    calls = []
-    real = greedy.rounded_hint_values
-    monkeypatch.setattr(greedy, "rounded_hint_values", lambda m, s: calls.append((m, s)) or real(m, s))
-    monkeypatch.setattr(greedy, "dived_hint_values", None)
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert len(calls) == 1 and p.evaluation.breaks == []
-    m, solution = calls[0]
+    m, solution = _large_week_rounded(tmp_path, monkeypatch, "rounded_hint_values", "dived_hint_values",
+                                      ROUNDING_SHARE=0.0)
     assert any(1e-6 < solution[x.Index()] < 1 - 1e-6 for x in m.x.values())  # the LP's vertex, not a dive's
 
 
