@@ -605,6 +605,38 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             start.update(_named_solution(holder.model, solvers[k]))
         return interrupted
 
+    def wait_for(lpb: LpBound) -> tuple[list[float] | None, list[float] | None]:
+        """The LP's solution and its dive's (each None if there is none), waited for up to the wall cap; an
+        LP or dive still at work then is cancelled, and the plan may not be reproducible."""
+        solution = lpb.solution(wait=max(deadline - time.monotonic(), 0.0))
+        dived = lpb.rounded(wait=max(deadline - time.monotonic(), 0.0)) if solution is not None else None
+        if lpb.running():  # the wall clock, not the LP's iteration limits, decided
+            state["capped"] = True
+            lpb.cancel()
+        return solution, dived
+
+    def dive_restricted(guided: RotaModel) -> tuple[dict[str, int] | None, bool]:
+        """Where the whole LP's dive did not fit: the restricted model's own LP, dived in a thread while LNS
+        on that model has the other core (as in step 3), if both fit. The dived rota as a hint (None if
+        there is none), and whether the search should stop here (interrupted)."""
+        g = len(guided.model.Proto().variables)
+        room = ROUNDING_SHARE * limit - state["used"]
+        expected = lp_expected_seconds(g) + RESTRICTED_PIVOTS * g * rounding_pivot_seconds(g)
+        if expected > room:
+            return None, False
+        sub = LpBound(guided.model, start=True, dive=ShiftDive(guided),
+                      dive_pivots=int((room - lp_expected_seconds(g)) / rounding_pivot_seconds(g)))
+        used = state["used"]
+        try:
+            if run(guided, guided.model, expected, lns_only=True, threads=workers - 1 if workers > 1 else workers,
+                   rate=restricted_lns_work_per_second(g)):
+                return None, True
+            _, dived = wait_for(sub)
+        finally:
+            sub.cancel()
+        state["used"] = max(state["used"], used + lp_seconds(sub, g))
+        return (dived_hint_values(guided, dived) if dived is not None else None), False
+
     def passes() -> SolveResult:
         try:
             if run(m, m.model, EXACT * limit, lns_only=False, rate=SEARCH_WORK_PER_SECOND):
@@ -620,11 +652,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
             if run(m, _with_shifts_fixed(m, start), stagger, lns_only=True, threads=workers - 1 if beside else workers,
                    rate=BESIDE_LP_WORK_PER_SECOND if beside else FIXED_LNS_WORK_PER_SECOND):
                 return finish(interrupted=True)
-            solution = lp.solution(wait=max(deadline - time.monotonic(), 0.0))
-            dived = lp.rounded(wait=max(deadline - time.monotonic(), 0.0)) if solution is not None else None
-            if lp.running():  # the wall clock, not the LP's iteration limits, decided
-                state["capped"] = True
-                lp.cancel()
+            solution, dived = wait_for(lp)
             if solution is not None:
                 # The LP's time counts from its iterations (deterministic), so the search ends near the limit
                 # on any machine without depending on how long the LP took there.
@@ -635,26 +663,10 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                     # dive's shifts (where the whole LP's did not fit, the restricted model's LP's; else the
                     # LP's rounded in one go), breaks and queues placed by LNS, if that is better.
                     rounded = dived_hint_values(m, dived) if dived is not None else None
-                    g = len(guided.model.Proto().variables)
-                    room = ROUNDING_SHARE * limit - state["used"]
-                    expected = lp_expected_seconds(g) + RESTRICTED_PIVOTS * g * rounding_pivot_seconds(g)
-                    if rounded is None and expected <= room:
-                        # Its LP and dive in a thread; LNS on the restricted model beside them, as in step 3.
-                        sub = LpBound(guided.model, start=True, dive=ShiftDive(guided),
-                                      dive_pivots=int((room - lp_expected_seconds(g)) / rounding_pivot_seconds(g)))
-                        used = state["used"]
-                        try:
-                            if run(guided, guided.model, expected, lns_only=True,
-                                   threads=workers - 1 if workers > 1 else workers,
-                                   rate=restricted_lns_work_per_second(g)):
-                                return finish(interrupted=True)
-                            sub_dived = sub.rounded(wait=max(deadline - time.monotonic(), 0.0))
-                            if sub.running():
-                                state["capped"] = True
-                        finally:
-                            sub.cancel()
-                        state["used"] = max(state["used"], used + lp_seconds(sub, g))
-                        rounded = dived_hint_values(guided, sub_dived) if sub_dived is not None else None
+                    if rounded is None:
+                        rounded, stop = dive_restricted(guided)
+                        if stop:
+                            return finish(interrupted=True)
                     if rounded is None:
                         rounded = rounded_hint_values(m, solution)
                     if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded,

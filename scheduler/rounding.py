@@ -49,6 +49,7 @@ class ShiftDive:
         self.high = {a: contract_max_minutes(sc.agents[a]) for a in m.options}
         self.low = {a: contract_min_minutes(sc, m.grid, sc.agents[a]) for a in m.options}
         self.max_days = {a: sc.agents[a].max_days for a in m.options}
+        self.longest = {a: int(paid.max(initial=0)) for a, paid in self.paid.items()}
 
     def __call__(self, values: np.ndarray, fixed: np.ndarray) -> tuple[list[int], list[int]]:
         ones: list[int] = []
@@ -62,11 +63,10 @@ class ShiftDive:
             if not len(part):
                 continue
             paid, days = int(self.paid[a][whole].sum()), int(whole.sum())
-            longest = int(self.paid[a].max())
             for k in part[np.argsort(-v[part], kind="stable")]:
                 after = paid + int(self.paid[a][k])
                 if (days < self.max_days[a] and after <= self.high[a]
-                        and after + (self.max_days[a] - days - 1) * longest >= self.low[a]):
+                        and after + (self.max_days[a] - days - 1) * self.longest[a] >= self.low[a]):
                     picks.append((-float(v[k]), int(cols[k])))
                     break
                 zeros.append(int(cols[k]))  # no week of this agent has it any more
