@@ -420,6 +420,18 @@ def restricted_lns_work_per_second(variables: int) -> float:
 # 43,487 against 43,068 in 30 s).
 DIVE_MAX_VARIABLES = 25_000
 DIVE_WORK_PER_SECOND = 0.5  # deterministic seconds a dive does per second, two side by side on 2 cores (0.45-0.59)
+# Nor do dives pay with less work than they need for that first plan: on the sample, from 23 s they found
+# none (45,780, seed 7; 46,648 and 45,929 in 20 s, seeds 7 and 0, against 43,068 and 42,868 in 30 s), and
+# from 26 s they did (11.05 deterministic seconds: 43,114 and 42,908, seeds 7 and 0). Below this much work
+# left for them, a small week plans as a large one (43,532 in 20 s and 44,175 in 10 s, seed 7).
+DIVE_FIRST_PLAN_WORK = 12.0
+
+
+def dives_pay(variables: int, limit: float) -> bool:
+    """Whether step 4 dives (a small week, with the work a first plan needs left after the LP and the passes
+    before it) rather than plans as a large week: LNS from the LP rounded to a rota."""
+    left = limit - max((EXACT + STAGGER) * limit, lp_expected_seconds(variables))
+    return variables <= DIVE_MAX_VARIABLES and left * DIVE_WORK_PER_SECOND >= DIVE_FIRST_PLAN_WORK
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
 # thousand crossover pivots at about 0.43 ms x (variables / 16,870) (alone, the sample: 51 and 706 in
@@ -519,7 +531,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    large = size > DIVE_MAX_VARIABLES
+    large = not dives_pay(size, limit)
     dive_seconds = ROUNDING_SHARE * limit - lp_expected_seconds(size)
     diving = large and size <= ROUNDING_MAX_VARIABLES and rounding_expected_seconds(size) <= dive_seconds
     # Its budget in pivots is all the time it may take, not what it should: past it, the LP is rounded in one go.

@@ -376,6 +376,7 @@ def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypat
 def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch,
                                                                          guided_sources):
     monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the dives run
+    monkeypatch.setattr(M, "DIVE_FIRST_PLAN_WORK", 0.0)  # in 4 s
     dives = []
     side_by_side = M._side_by_side
     monkeypatch.setattr(M, "_side_by_side", lambda solvers, *a: dives.append(solvers) or side_by_side(solvers, *a))
@@ -429,6 +430,31 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     dives_start = [values for model, values in hints if model is made[0].model][0]
     assert sum(v for k, v in dives_start.items() if k.startswith("works(")) >= 10  # the earlier plan's
     assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
+
+
+def test_a_small_week_with_too_little_time_for_a_dives_first_plan_plans_as_a_large_one(tmp_path, monkeypatch):
+    from scheduler import greedy
+
+    monkeypatch.setattr(M, "EXACT", 1e-9)
+    monkeypatch.setattr(M, "DIVE_FIRST_PLAN_WORK", 1e9)
+    rounded, dives = [], []
+    real = greedy.dived_hint_values
+    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, s: rounded.append(_whole(m, s)) or real(m, s))
+    monkeypatch.setattr(M, "_side_by_side", lambda *a: dives.append(a))
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert M.DIVE_MAX_VARIABLES > 10_000  # a small week
+    assert dives == [] and rounded == [True]  # the whole LP dived, and LNS from it
+    assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
+
+
+def test_the_sample_dives_in_its_30_seconds_and_plans_as_a_large_week_in_10():
+    sc = load_scenario("inputs/sample")
+    grid = planning_grid(sc, WEEK)
+    size = len(M.build(sc, grid, compute_staffing(sc, grid)).model.Proto().variables)
+    pays = [M.dives_pay(size, limit) for limit in range(1, 121)]
+    assert pays[30 - 1] and not pays[10 - 1] and not pays[20 - 1]
+    assert pays == sorted(pays)  # once they pay, a longer limit never takes them away
+    assert not M.dives_pay(M.DIVE_MAX_VARIABLES + 1, 3600)
 
 
 def _whole(m: M.RotaModel, solution) -> bool:
