@@ -421,9 +421,9 @@ def restricted_lns_work_per_second(variables: int) -> float:
 DIVE_MAX_VARIABLES = 25_000
 DIVE_WORK_PER_SECOND = 0.5  # deterministic seconds a dive does per second, two side by side on 2 cores (0.45-0.59)
 # Nor do dives pay with less work than they need for that first plan: on the sample, from 23 s they found
-# none (45,780, seed 7; 46,648 and 45,929 in 20 s, seeds 7 and 0, against 43,068 and 42,868 in 30 s), and
-# from 26 s they did (11.05 deterministic seconds: 43,114 and 42,908, seeds 7 and 0). Below this much work
-# left for them, a small week plans as a large one (43,532 in 20 s and 44,175 in 10 s, seed 7).
+# none (objective 45,780, seed 7; 46,648 and 45,929 in 20 s, seeds 7 and 0), and from 26 s they did (11.05
+# deterministic seconds: 43,114 and 42,908; 43,098 and 42,868 in 30 s). Below this much work left for them,
+# a small week plans as a large one (the sample, seed 7: 43,532 in 20 s and 44,175 in 10 s).
 DIVE_FIRST_PLAN_WORK = 12.0
 
 
@@ -432,6 +432,8 @@ def dives_pay(variables: int, limit: float) -> bool:
     before it) rather than plans as a large week: LNS from the LP rounded to a rota."""
     left = limit - max((EXACT + STAGGER) * limit, lp_expected_seconds(variables))
     return variables <= DIVE_MAX_VARIABLES and left * DIVE_WORK_PER_SECOND >= DIVE_FIRST_PLAN_WORK
+
+
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
 # thousand crossover pivots at about 0.43 ms x (variables / 16,870) (alone, the sample: 51 and 706 in
