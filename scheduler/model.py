@@ -517,7 +517,8 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     cuts at every node, LP-led branching) on the shifts the LP relaxation
     uses (`lp_guided`). So: a short complete search from the greedy plan
     (done if optimal), LNS with the shifts fixed beside the LP, then one
-    such dive per worker side by side (on a large week, LNS on every worker
+    such dive per worker side by side (on a large week, or where the dives
+    would not have the work their first plan needs, LNS on every worker
     instead, from the LP rounded to a rota if that is better: by diving
     where that fits the limit, else in one go), and a last LNS pass on the
     whole model. The LP relaxation
@@ -533,7 +534,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    large = not dives_pay(size, limit)
+    large = not dives_pay(size, limit)  # planned as a large week (step 4 in docs/model.md)
     dive_seconds = ROUNDING_SHARE * limit - lp_expected_seconds(size)
     diving = large and size <= ROUNDING_MAX_VARIABLES and rounding_expected_seconds(size) <= dive_seconds
     # Its budget in pivots is all the time it may take, not what it should: past it, the LP is rounded in one go.
