@@ -411,27 +411,13 @@ def restricted_lns_work_per_second(variables: int) -> float:
     return 0.35 * min(1.0, (18_000 / variables) ** 0.32)
 
 
-# A dive's first plan came after 7-11 deterministic seconds on the sample's restricted model (8,216
-# variables then, 8,424 now; seeds 7-10). On larger ones it found none better than its start in the whole
-# time (150 agents' 12,608 variables in 35 s, 300 agents' 30-minute week's 31,024 in 93 s, 1,000 agents'
-# 48,413 in 226 s), while LNS beside it improved the plan by 2.7-3.2 %. So above this size of the whole
-# model (the sample's 16,870 variables restrict to 8,424; 150 agents' 34,035 to 12,608), every worker does
-# LNS, from the LP rounded by diving (scheduler/rounding.py; on the sample, that start led to a worse plan:
-# 43,487 against 43,068 in 30 s).
-DIVE_MAX_VARIABLES = 25_000
-DIVE_WORK_PER_SECOND = 0.5  # deterministic seconds a dive does per second, two side by side on 2 cores (0.45-0.59)
-# Nor do dives pay with less work than they need for that first plan: on the sample, from 23 s they found
-# none (objective 45,780, seed 7; 46,648 and 45,929 in 20 s, seeds 7 and 0), and from 26 s they did (11.05
-# deterministic seconds: 43,114 and 42,908; 43,098 and 42,868 in 30 s). Below this much work left for them,
-# a small week plans as a large one (the sample, seed 7: 43,532 in 20 s and 44,175 in 10 s).
-DIVE_FIRST_PLAN_WORK = 12.0
-
-
-def dives_pay(variables: int, limit: float) -> bool:
-    """Whether step 4 dives (a small week, with the work a first plan needs left after the LP and the passes
-    before it) rather than plans as a large week: LNS from the LP rounded to a rota."""
-    left = limit - max((EXACT + STAGGER) * limit, lp_expected_seconds(variables))
-    return variables <= DIVE_MAX_VARIABLES and left * DIVE_WORK_PER_SECOND >= DIVE_FIRST_PLAN_WORK
+# How many of the agents who work part of a shift the LP's dive (scheduler/rounding.py) fixes a shift of per
+# round: on a small week few, so the LP makes up for each (the sample's dived LP is 43,429 fixing half each
+# round, 42,985 a quarter, 42,900 a tenth and 42,846 3 %, in 1.2-2.4 s; its plans in 30 s, seed 7, 42,781
+# with a tenth and 42,532 with 5 %); on a large one half (300 agents: a tenth took 29.9 s for 175.2 k, half
+# 18-20 s for 175.1-175.3 k; 150 agents, 34,035 variables: 91,651 in 5.3 s, a tenth 91,375 in 7.8 s).
+FINE_DIVE_MAX_VARIABLES = 25_000
+FINE_DIVE_SHARE = 0.05
 
 
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
@@ -506,39 +492,39 @@ def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int
 
 def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
           report: Callable[[float, float, float], None] | None = None) -> SolveResult:
-    """Greedy start, a complete search, breaks and queues by LNS, LP-led dives on the LP's shifts, a polish.
+    """Greedy start, a complete search, breaks and queues by LNS, the LP rounded to a rota, LNS on its shifts.
 
     CP-SAT's default parallel search finds good rotas but a different one
     each run (workers share solutions as they happen to finish). Searches on
     deterministic time are reproducible: single-threaded ones, and
     interleaved LNS. Complete search proves small weeks optimal fast but
-    barely improves large ones, and LNS improves them but proves nothing;
-    what moves a week most is CP-SAT searching like a MIP solver (LP with
-    cuts at every node, LP-led branching) on the shifts the LP relaxation
-    uses (`lp_guided`). So: a short complete search from the greedy plan
-    (done if optimal), LNS with the shifts fixed beside the LP, then one
-    such dive per worker side by side (on a large week, or where the dives
-    would not have the work their first plan needs, LNS on every worker
-    instead, from the LP rounded to a rota if that is better: by diving
-    where that fits the limit, else in one go), and a last LNS pass on the
-    whole model. The LP relaxation
-    gives the bound; CP-SAT's own proven bound is used where it is higher.
-    docs/model.md has the figures.
+    barely improves large ones, and LNS improves them but proves nothing
+    and needs a good start. The best start found is the LP relaxation
+    rounded to whole shifts by diving (`scheduler.rounding`): better, at
+    every size measured, than a greedy week, the LP rounded in one go, or
+    CP-SAT searching like a MIP solver on the LP's shifts. So: a short
+    complete search from the greedy plan (done if optimal), LNS with the
+    shifts fixed beside the LP and its dive, the dived rota's breaks and
+    queues by LNS, then LNS on the model restricted to the shifts the LP
+    and the plan use (`lp_guided`), and a last LNS pass on the whole model
+    if that found nothing. The LP relaxation gives the bound; CP-SAT's own
+    proven bound is used where it is higher. docs/model.md has the figures.
     """
     from scheduler.greedy import dived_hint_values, hint_values, rounded_hint_values
     from scheduler.relax import LpBound
-    from scheduler.rounding import ShiftDive
+    from scheduler.rounding import SHARE, ShiftDive
 
     settings = m.scenario.policy.solver
     limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    large = not dives_pay(size, limit)  # planned as a large week (step 4 in docs/model.md)
+    share = FINE_DIVE_SHARE if size <= FINE_DIVE_MAX_VARIABLES else SHARE
     dive_seconds = ROUNDING_SHARE * limit - lp_expected_seconds(size)
-    diving = large and size <= ROUNDING_MAX_VARIABLES and rounding_expected_seconds(size) <= dive_seconds
+    diving = size <= ROUNDING_MAX_VARIABLES and rounding_expected_seconds(size) <= dive_seconds
     # Its budget in pivots is all the time it may take, not what it should: past it, the LP is rounded in one go.
-    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit, dive=ShiftDive(m) if diving else None,
+    lp = LpBound(m.model, start=lp_expected_seconds(size) <= LP_SHARE * limit,
+                 dive=ShiftDive(m, share) if diving else None,
                  dive_pivots=int(dive_seconds / rounding_pivot_seconds(size)) if diving else 0)
     proven = [-math.inf]
 
@@ -592,34 +578,6 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 state["exact"] = solver
         return interrupted or (status == cp_model.OPTIMAL and not lns_only)
 
-    def dive(holder: RotaModel, seconds: float) -> bool:
-        """Searches of `holder` from the current plan, single-threaded, side by side: complete search with
-        the LP in the loop (CP-SAT's linearization level 2 and LP-led branching) on every worker, each with
-        its own seed. The best plan wins, ties to the lower worker. Each search is deterministic, so their
-        best is."""
-        _hint(holder.model, start)
-        solvers = []
-        for k in range(workers):
-            solver = cp_model.CpSolver()
-            _params(solver, seconds * DIVE_WORK_PER_SECOND, deadline - time.monotonic(), 1, seed + k, lns_only=False)
-            solver.parameters.linearization_level = 2
-            solver.parameters.search_branching = cp_model.LP_SEARCH
-            solvers.append(solver)
-        statuses, interrupted = _side_by_side(solvers, holder.model, progress)
-        state["work"] += sum(s.response_proto.deterministic_time for s in solvers)
-        state["used"] += seconds
-        state["interrupted"] = interrupted
-        # A dive the wall cap stopped makes the plan machine-dependent, as in any other pass.
-        state["capped"] |= any(_how_it_ended(s, st)[1] for s, st in zip(solvers, statuses))
-        found = [(s.ObjectiveValue(), k) for k, (s, st) in enumerate(zip(solvers, statuses))
-                 if st in (cp_model.OPTIMAL, cp_model.FEASIBLE)]
-        if found:
-            k = min(found)[1]
-            best[:] = [holder, solvers[k], cp_model.FEASIBLE]
-            start.clear()
-            start.update(_named_solution(holder.model, solvers[k]))
-        return interrupted
-
     def wait_for(lpb: LpBound) -> tuple[list[float] | None, list[float] | None]:
         """The LP's solution and its dive's (each None if there is none), waited for up to the wall cap; an
         LP or dive still at work then is cancelled, and the plan may not be reproducible."""
@@ -639,7 +597,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         expected = lp_expected_seconds(g) + RESTRICTED_PIVOTS * g * rounding_pivot_seconds(g)
         if expected > room:
             return None, False
-        sub = LpBound(guided.model, start=True, dive=ShiftDive(guided),
+        sub = LpBound(guided.model, start=True, dive=ShiftDive(guided, share),
                       dive_pivots=int((room - lp_expected_seconds(g)) / rounding_pivot_seconds(g)))
         used = state["used"]
         try:
@@ -673,29 +631,24 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
                 # on any machine without depending on how long the LP took there.
                 state["used"] = max(state["used"], lp_seconds(lp, size))
                 guided = lp_guided(m, solution, start)
-                if large:
-                    # LNS here, not dives, and it needs a start near the LP (dives find their own): the
-                    # dive's shifts (where the whole LP's did not fit, the restricted model's LP's; else the
-                    # LP's rounded in one go), breaks and queues placed by LNS, if that is better.
-                    rounded = dived_hint_values(m, dived) if dived is not None else None
-                    if rounded is None:
-                        rounded, stop = dive_restricted(guided)
-                        if stop:
-                            return finish(interrupted=True)
-                    if rounded is None:
-                        rounded = rounded_hint_values(m, solution)
-                    if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded,
-                           rate=FIXED_LNS_WORK_PER_SECOND):
+                # LNS needs a start near the LP: the dive's shifts (where the whole LP's did not fit, the
+                # restricted model's LP's; else the LP's rounded in one go), breaks and queues placed by LNS,
+                # if that is better.
+                rounded = dived_hint_values(m, dived) if dived is not None else None
+                if rounded is None:
+                    rounded, stop = dive_restricted(guided)
+                    if stop:
                         return finish(interrupted=True)
-                    if state["adopted"]:
-                        guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
+                if rounded is None:
+                    rounded = rounded_hint_values(m, solution)
+                if run(m, _with_shifts_fixed(m, rounded), ROUNDED * limit, lns_only=True, hint=rounded,
+                       rate=FIXED_LNS_WORK_PER_SECOND):
+                    return finish(interrupted=True)
+                if state["adopted"]:
+                    guided = lp_guided(m, solution, start)  # with the rounded plan's shifts
                 before, left = len(progress.events), max(limit - state["used"], 0.0)
-                if large:
-                    rate = restricted_lns_work_per_second(len(guided.model.Proto().variables))
-                    stop = run(guided, guided.model, left, lns_only=True, rate=rate)
-                else:
-                    stop = dive(guided, left)
-                if stop:
+                rate = restricted_lns_work_per_second(len(guided.model.Proto().variables))
+                if run(guided, guided.model, left, lns_only=True, rate=rate):
                     return finish(interrupted=True)
                 improved = len(progress.events) > before
             else:
@@ -790,35 +743,6 @@ def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None
     finally:
         if main:
             signal.signal(signal.SIGINT, handler)
-
-
-def _side_by_side(solvers: list[cp_model.CpSolver], model: cp_model.CpModel, progress) -> tuple[list[int], bool]:
-    """Solve `model` with each of `solvers` (single-threaded) in threads at once, each on its own copy;
-    Ctrl-C stops them all and keeps their plans. Returns their statuses and whether they were interrupted."""
-    statuses = [cp_model.UNKNOWN] * len(solvers)
-    # Each solve says it has ended through an event: a Thread.join that Ctrl-C interrupts can leave the
-    # thread looking dead while it still runs (Python < 3.13).
-    ended = [threading.Event() for _ in solvers]
-
-    def one(k: int, copy: cp_model.CpModel) -> None:
-        try:
-            statuses[k] = run_solver(solvers[k], copy, progress.callback())
-        finally:
-            ended[k].set()
-
-    for k in range(len(solvers)):
-        threading.Thread(target=one, args=(k, model.clone()), daemon=True).start()
-    interrupted = False
-    for event in ended:
-        while not event.is_set():
-            try:
-                event.wait(0.1)
-            except KeyboardInterrupt:
-                interrupted = True
-            if interrupted:  # again each time round: a solve that had not begun when Ctrl-C came is stopped too
-                for solver in solvers:
-                    solver.StopSearch()
-    return statuses, interrupted
 
 
 def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress) -> tuple[int, bool, bool]:

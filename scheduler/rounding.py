@@ -41,8 +41,9 @@ class ShiftDive:
     """Chooses, from the LP's current values, the shifts to fix next: `(to one, to zero)` column lists,
     both empty when every shift is whole."""
 
-    def __init__(self, m: RotaModel):
+    def __init__(self, m: RotaModel, share: float = SHARE):
         sc = m.scenario
+        self.share = share
         self.columns = {a: np.array([m.x[(a, j)].Index() for j in range(len(opts))], dtype=np.int64)
                         for a, opts in m.options.items()}
         self.paid = {a: np.array([o.paid_minutes for o in opts], dtype=np.int64) for a, opts in m.options.items()}
@@ -71,5 +72,5 @@ class ShiftDive:
                     break
                 zeros.append(int(cols[k]))  # no week of this agent has it any more
         picks.sort()
-        ones.extend(c for _, c in picks[:int(np.ceil(len(picks) * SHARE))])
+        ones.extend(c for _, c in picks[:int(np.ceil(len(picks) * self.share))])
         return ones, zeros

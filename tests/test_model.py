@@ -373,30 +373,22 @@ def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypat
     assert p.result.lp_bound != p.result.lp_bound
 
 
-def test_a_week_whose_lp_fits_is_dived_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch,
-                                                                         guided_sources):
-    monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the dives run
-    monkeypatch.setattr(M, "DIVE_FIRST_PLAN_WORK", 0.0)  # in 4 s
-    dives = []
-    side_by_side = M._side_by_side
-    monkeypatch.setattr(M, "_side_by_side", lambda solvers, *a: dives.append(solvers) or side_by_side(solvers, *a))
+def test_a_week_whose_lp_fits_is_planned_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch,
+                                                                            guided_sources):
+    monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the later passes run
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert len(guided_sources) == 1
-    assert len(dives) == 1 and [s.parameters.linearization_level for s in dives[0]] == [2, 2]
+    assert 1 <= len(guided_sources) <= 2
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
     assert p.result.bound >= p.result.lp_bound - 1e-6
 
 
-def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_shifts_if_better(
-        tmp_path, monkeypatch):
-    """Above DIVE_MAX_VARIABLES (here: always) the LP's shifts are rounded to a rota by diving and its
-    breaks and queues placed; the restricted model is built again to hold that plan's shifts only if it
-    is better."""
+def test_lns_starts_from_the_lps_dived_shifts_if_better(tmp_path, monkeypatch):
+    """The LP's shifts are rounded to a rota by diving and its breaks and queues placed; the restricted
+    model is built again to hold that plan's shifts only if it is better."""
     from scheduler import greedy
 
     monkeypatch.setattr(M, "EXACT", 1e-9)
-    monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
     rounded, made, hints = [], [], []
     real, restrict, hint = greedy.dived_hint_values, M.lp_guided, M._hint
     whole = []  # whether every shift of the solution it is given is whole: the dive's, not the LP's vertex
@@ -410,10 +402,7 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     monkeypatch.setattr(greedy, "rounded_hint_values", None)  # the dive, not rounding in one go
     monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
     monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
-    dives = []
-    monkeypatch.setattr(M, "_side_by_side", lambda *a: dives.append(a))
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert dives == []  # LNS on both workers instead
     assert len(rounded) == 1 and sum(v for k, v in rounded[0].items() if k.startswith("works(")) >= 10
     assert whole == [True]
     # Here it is better than the plan before it: the restricted model is built again around it.
@@ -432,29 +421,18 @@ def test_where_workers_do_lns_instead_of_dives_they_start_from_the_lps_rounded_s
     assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
 
 
-def test_a_small_week_with_too_little_time_for_a_dives_first_plan_plans_as_a_large_one(tmp_path, monkeypatch):
-    from scheduler import greedy
+def test_a_small_week_is_dived_a_few_agents_a_round_and_a_large_one_half_of_them(tmp_path, monkeypatch):
+    from scheduler import rounding
 
+    shares = []
+    real = rounding.ShiftDive.__init__
+    monkeypatch.setattr(rounding.ShiftDive, "__init__", lambda self, m, share=rounding.SHARE: shares.append(share)
+                        or real(self, m, share))
     monkeypatch.setattr(M, "EXACT", 1e-9)
-    monkeypatch.setattr(M, "DIVE_FIRST_PLAN_WORK", 1e9)
-    rounded, dives = [], []
-    real = greedy.dived_hint_values
-    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, s: rounded.append(_whole(m, s)) or real(m, s))
-    monkeypatch.setattr(M, "_side_by_side", lambda *a: dives.append(a))
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert M.DIVE_MAX_VARIABLES > 10_000  # a small week
-    assert dives == [] and rounded == [True]  # the whole LP dived, and LNS from it
-    assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
-
-
-def test_the_sample_dives_in_its_30_seconds_and_plans_as_a_large_week_in_10():
-    sc = load_scenario("inputs/sample")
-    grid = planning_grid(sc, WEEK)
-    size = len(M.build(sc, grid, compute_staffing(sc, grid)).model.Proto().variables)
-    pays = [M.dives_pay(size, limit) for limit in range(1, 121)]
-    assert pays[30 - 1] and not pays[10 - 1] and not pays[20 - 1]
-    assert pays == sorted(pays)  # once they pay, a longer limit never takes them away
-    assert not M.dives_pay(M.DIVE_MAX_VARIABLES + 1, 3600)
+    make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    monkeypatch.setattr(M, "FINE_DIVE_MAX_VARIABLES", 0)
+    make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
+    assert shares == [M.FINE_DIVE_SHARE, rounding.SHARE] and M.FINE_DIVE_SHARE < rounding.SHARE
 
 
 def _whole(m: M.RotaModel, solution) -> bool:
@@ -462,13 +440,12 @@ def _whole(m: M.RotaModel, solution) -> bool:
     return all(min(solution[x.Index()], 1 - solution[x.Index()]) < 1e-6 for x in m.x.values())
 
 
-def _large_week_rounded(tmp_path, monkeypatch, used: str, unused: str, **settings):
-    """Plan the breaks scenario as a large week with `settings`; the calls (model, LP solution) of the
+def _week_rounded(tmp_path, monkeypatch, used: str, unused: str, **settings):
+    """Plan the breaks scenario with `settings`; the calls (model, LP solution) of the
     rounding `used`, with the `unused` one made to fail if called."""
     from scheduler import greedy
 
     monkeypatch.setattr(M, "EXACT", 1e-9)
-    monkeypatch.setattr(M, "DIVE_MAX_VARIABLES", 0)
     for name, value in settings.items():
         monkeypatch.setattr(M, name, value)
     calls = []
@@ -481,7 +458,7 @@ def _large_week_rounded(tmp_path, monkeypatch, used: str, unused: str, **setting
 
 
 def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path, monkeypatch):
-    restricted, solution = _large_week_rounded(tmp_path, monkeypatch, "dived_hint_values", "rounded_hint_values",
+    restricted, solution = _week_rounded(tmp_path, monkeypatch, "dived_hint_values", "rounded_hint_values",
                                                ROUNDING_MAX_VARIABLES=0)  # the whole LP is never dived
     assert len(solution) == len(restricted.model.Proto().variables) and _whole(restricted, solution)
     full = M.build(restricted.scenario, restricted.grid, restricted.staffing)
@@ -489,7 +466,7 @@ def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived
 
 
 def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path, monkeypatch):
-    m, solution = _large_week_rounded(tmp_path, monkeypatch, "rounded_hint_values", "dived_hint_values",
+    m, solution = _week_rounded(tmp_path, monkeypatch, "rounded_hint_values", "dived_hint_values",
                                       ROUNDING_SHARE=0.0)
     assert any(1e-6 < solution[x.Index()] < 1 - 1e-6 for x in m.x.values())  # the LP's vertex, not a dive's
 

@@ -52,6 +52,29 @@ def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_c
     assert evaluate(sc, grid, st, rows).breaks == []
 
 
+def test_a_smaller_share_fixes_fewer_shifts_a_round_and_the_lp_makes_up_for_more_of_them():
+    """On the sample, fixing half the agents' shifts each round dives to an LP of 43,429; 5 % to 42,9xx."""
+    sc, grid, st, m = _sample()
+    p = linear_program(m.model)
+    fixed, rounds, values = {}, {}, {}
+    for share in (0.5, 0.05):
+        dive = ShiftDive(m, share)
+        counts = []
+        real = dive.__call__
+
+        def counting(v, f, real=real, counts=counts):
+            ones, zeros = real(v, f)
+            counts.append(len(ones))
+            return ones, zeros
+        lp = LpBound(m.model, start=True, dive=counting, dive_pivots=10**6)
+        dived = lp.rounded(wait=None)
+        assert dived is not None
+        fixed[share], rounds[share] = max(counts[1:]), lp.dive_rounds  # (the first round keeps the whole ones)
+        values[share] = (p.cost @ np.array(dived) + p.offset) / M.UNITS
+    assert rounds[0.05] > 2 * rounds[0.5] and fixed[0.05] < fixed[0.5]
+    assert values[0.05] < values[0.5] - 200
+
+
 def test_a_shift_no_week_of_the_agent_can_hold_any_more_is_fixed_to_not_worked(tmp_path):
     """Four 8-hour days are whole; a fifth day must bring the last 8 of 40 hours: the 4-hour shift the LP
     works most cannot (the week would end at 36), so it goes to zero and the 8-hour one is fixed."""
