@@ -6,7 +6,8 @@ in one go loses most of its advantage: taking each shift the LP works at
 least half of, the greedy filling in, cost 202 k before LNS and 182.6 k
 after (the LP: 171.3 k). Diving keeps it: each round keeps the shifts the LP
 works whole and fixes one more per agent to worked (the one the LP works
-most, for the half of the agents whose shift has the most), and the LP
+most, for a share of the agents whose shift has the most: half on a large
+week, fewer on a small one, where each fixing weighs more), and the LP
 re-solves from its last basis by dual simplex, so the other agents' shifts
 move to make up for what was rounded.
 With every shift whole, the LP is 175.3 k at 300 agents (2.4 % above the
