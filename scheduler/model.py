@@ -469,7 +469,7 @@ RESTRICTED_PIVOTS = 1.0
 
 
 LP_SHARE = 0.55  # the LP is started when it should end within this share of the time limit
-ROUNDING_SHARE = 0.75  # and rounded by a dive (on a large model) when both should end within this share
+ROUNDING_SHARE = 0.75  # and rounded by a dive when both should end within this share
 WALL_CAP = 2.0  # a slower machine may take up to this multiple of the time limit rather than plan differently
 EXACT = 0.05  # share of the budget for a complete search from the greedy plan (proves small weeks optimal)
 STAGGER = 0.1  # share (at least) for the breaks and queues of those shifts (beside the LP, which takes a core)
