@@ -411,15 +411,6 @@ def restricted_lns_work_per_second(variables: int) -> float:
     return 0.35 * min(1.0, (18_000 / variables) ** 0.32)
 
 
-# How many of the agents who work part of a shift the LP's dive (scheduler/rounding.py) fixes a shift of per
-# round: on a small week few, so the LP makes up for each (the sample's dived LP is 43,429 fixing half each
-# round, 42,985 a quarter, 42,900 a tenth and 42,846 3 %, in 1.2-2.4 s; its plans in 30 s, seed 7, 42,781
-# with a tenth and 42,532 with 5 %); on a large one half (300 agents: a tenth took 29.9 s for 175.2 k, half
-# 18-20 s for 175.1-175.3 k; 150 agents, 34,035 variables: 91,651 in 5.3 s, a tenth 91,375 in 7.8 s).
-FINE_DIVE_MAX_VARIABLES = 25_000
-FINE_DIVE_SHARE = 0.05
-
-
 # The LP (HiGHS's interior-point method and crossover, scheduler/relax.py) takes 50-80 interior-point
 # iterations, each about 0.044 s x (variables / 16,870) ** 1.3 on 2 cores beside the search, and a few
 # thousand crossover pivots at about 0.43 ms x (variables / 16,870) (alone, the sample: 51 and 706 in
@@ -512,14 +503,14 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     """
     from scheduler.greedy import dived_hint_values, hint_values, rounded_hint_values
     from scheduler.relax import LpBound
-    from scheduler.rounding import SHARE, ShiftDive
+    from scheduler.rounding import ShiftDive, dive_share
 
     settings = m.scenario.policy.solver
     limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
     workers = int(workers or settings.workers)
     seed = int(seed if seed is not None else settings.seed)
     size = len(m.model.Proto().variables)
-    share = FINE_DIVE_SHARE if size <= FINE_DIVE_MAX_VARIABLES else SHARE
+    share = dive_share(size)
     dive_seconds = ROUNDING_SHARE * limit - lp_expected_seconds(size)
     diving = size <= ROUNDING_MAX_VARIABLES and rounding_expected_seconds(size) <= dive_seconds
     # Its budget in pivots is all the time it may take, not what it should: past it, the LP is rounded in one go.

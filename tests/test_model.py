@@ -430,9 +430,9 @@ def test_a_small_week_is_dived_a_few_agents_a_round_and_a_large_one_half_of_them
                         or real(self, m, share))
     monkeypatch.setattr(M, "EXACT", 1e-9)
     make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    monkeypatch.setattr(M, "FINE_DIVE_MAX_VARIABLES", 0)
+    monkeypatch.setattr(rounding, "FINE_MAX_VARIABLES", 0)
     make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert shares == [M.FINE_DIVE_SHARE, rounding.SHARE] and M.FINE_DIVE_SHARE < rounding.SHARE
+    assert shares == [rounding.FINE_SHARE, rounding.SHARE] and rounding.FINE_SHARE < rounding.SHARE
 
 
 def _whole(m: M.RotaModel, solution) -> bool:
