@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from scheduler.erlang import Targets, required_servers, required_servers_batch
+from scheduler.staffing.erlang import Targets, required_servers
+from scheduler.staffing.erlang_batch import required_servers_batch
 
 QUEUES = 20
 INTERVALS = 672  # 7 days x 96 quarter-hours

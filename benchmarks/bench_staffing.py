@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.generate import generate
 from scheduler import staffing as S
 from scheduler.calendar import forecast_on_grid, planning_grid
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 
 
 def main() -> None:

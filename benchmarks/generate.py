@@ -24,7 +24,7 @@ the owner can make a scenario tighter or looser). Agents are hired per
 language in proportion to each language's need, except the languages in
 UNDER_HIRED, which the seller staffs thinner: that is where plans get tight.
 
-The standard library, numpy and the product's own `scheduler.erlang` (so the
+The standard library, numpy and the product's own `scheduler.staffing.erlang` (so the
 volume is calibrated on the staffing the product will actually require).
 """
 
@@ -711,11 +711,11 @@ def erlang_agents(arrivals_per_hour, aht_seconds, concurrency: int) -> np.ndarra
     """Agents to schedule per hour, exactly as `rota staffing` computes them
     (Erlang C against every target, patience ignored, which errs on the safe
     side of Erlang A; whole agents on the floor, then fractional shrinkage)."""
-    from scheduler import erlang
+    from scheduler.staffing.erlang_batch import required_servers_batch
 
     arrivals = np.asarray(arrivals_per_hour, dtype=float)
     t = TARGETS
-    servers = erlang.required_servers_batch(
+    servers = required_servers_batch(
         arrivals / 3600, np.asarray(aht_seconds, dtype=float), np.full(arrivals.shape, np.nan),
         t["first_response_seconds"], t["service_level"], t["answer_within_seconds"],
         t["complex_answer_within_seconds"], 1.0, t["max_occupancy"])

@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from scheduler.calendar import planning_grid, to_local
-from scheduler.inputs import load_scenario, parse_weekdays
-from scheduler.roster import read_roster
+from scheduler.io.scenario import load_scenario, parse_weekdays
+from scheduler.io.roster import read_roster
 from scheduler.simulate import history_frame, simulate
 from scheduler.staffing import compute_staffing
 from scheduler.validate import place
@@ -62,8 +62,8 @@ def main() -> None:
         print(f"understaffing {lang}: removed {len(rows) - len(kept)} shifts of {len(speakers)} speakers")
         rows = kept
     if a.roster_out:
-        from scheduler.fileio import write_csv
-        from scheduler.report import roster_csv_frame, roster_records
+        from scheduler.io.files import write_csv
+        from scheduler.io.workbook import roster_csv_frame, roster_records
         from scheduler.validate import evaluate
         grid = planning_grid(sc, first)
         write_csv(roster_csv_frame(roster_records(evaluate(sc, grid, compute_staffing(sc, grid), rows))), Path(a.roster_out))

@@ -26,9 +26,10 @@ from pathlib import Path
 def one(size: int, interval: int, limit: float, lp_limit: float, queue) -> None:
     from benchmarks.generate import generate
     from scheduler import model as M
+    from scheduler.search import solve
     from scheduler.calendar import planning_grid
-    from scheduler.inputs import load_scenario
-    from scheduler.roster import row_from_plan
+    from scheduler.io.scenario import load_scenario
+    from scheduler.io.roster import row_from_plan
     from scheduler.staffing import compute_staffing
     from scheduler.validate import evaluate
 
@@ -41,7 +42,7 @@ def one(size: int, interval: int, limit: float, lp_limit: float, queue) -> None:
         t = time.monotonic()
         m = M.build(sc, grid, staffing)
         build = time.monotonic() - t
-        result = M.solve(m, time_limit=limit)
+        result = solve(m, time_limit=limit)
         ev = evaluate(sc, grid, staffing, [row_from_plan(sc, grid, s) for s in result.shifts])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  {size} agents, {interval}-min grid: planned in {result.seconds:.1f} s, total {ev.total:,.2f}, "
@@ -49,7 +50,7 @@ def one(size: int, interval: int, limit: float, lp_limit: float, queue) -> None:
         # The instance's LP bound, solved to the end by OR-Tools' linear solver (the HiGHS it ships, interior
         # point and crossover: its fastest here), whether or not the plan's own LP run reached it; an
         # independent check of the plan's bound, which is read off the duals of another HiGHS run.
-        from scheduler.relax import lp_relaxation
+        from scheduler.search.relax import lp_relaxation
         t = time.monotonic()
         lp = lp_relaxation(m.model, "HIGHS_LP")
         lp.SuppressOutput()

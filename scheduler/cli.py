@@ -76,7 +76,7 @@ def check(scenario: Path, week: date | None) -> None:
       rota check inputs/sample
     """
     from scheduler.summary import check_report
-    from scheduler.inputs import load_scenario
+    from scheduler.io.scenario import load_scenario
 
     sc = load_scenario(scenario)
     _echo_warnings(sc)
@@ -96,8 +96,8 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
       rota staffing inputs/sample --week 2026-11-30 --out outputs/
     """
     from scheduler.calendar import planning_grid
-    from scheduler.fileio import atomic_outputs, write_csv
-    from scheduler.inputs import load_scenario
+    from scheduler.io.files import atomic_outputs, write_csv
+    from scheduler.io.scenario import load_scenario
     from scheduler.staffing import compute_staffing, staffing_table
     from scheduler.summary import staffing_report
 
@@ -133,8 +133,8 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
       rota plan inputs/sample --week 2026-11-30 --time-limit 30
     """
     from scheduler.calendar import planning_grid
-    from scheduler.fileio import refuse_existing
-    from scheduler.inputs import load_scenario
+    from scheduler.io.files import refuse_existing
+    from scheduler.io.scenario import load_scenario
     from scheduler.plan import make_plan, output_paths, write_outputs
     from scheduler.summary import plan_report
 
@@ -146,7 +146,8 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
     click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
                f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s", err=True)
-    p = make_plan(sc, week, time_limit, workers, seed, progress=None if quiet else _progress_printer())
+    p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed,
+                  progress=None if quiet else _progress_printer())
     write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force)
     click.echo(plan_report(p.evaluation, p.info))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
@@ -189,11 +190,11 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
     Example:
       rota evaluate inputs/sample outputs/sample-2026-W49.xlsx
     """
-    from scheduler.fileio import safe_name
-    from scheduler.inputs import load_scenario
+    from scheduler.io.files import safe_name
+    from scheduler.io.scenario import load_scenario
     from scheduler.plan import write_outputs
-    from scheduler.report import RunInfo
-    from scheduler.roster import read_roster
+    from scheduler.io.workbook import RunInfo
+    from scheduler.io.roster import read_roster
     from scheduler.staffing import compute_staffing
     from scheduler.summary import evaluate_report
     from scheduler.validate import evaluate
@@ -237,9 +238,10 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     from datetime import datetime, time, timedelta
 
     from scheduler.calendar import planning_grid
-    from scheduler.fileio import atomic_outputs, refuse_existing, safe_name
-    from scheduler.inputs import load_scenario
-    from scheduler.report import build_whatif_workbook, save_workbook
+    from scheduler.io.files import atomic_outputs, refuse_existing, safe_name
+    from scheduler.io.scenario import load_scenario
+    from scheduler.io.reports import build_whatif_workbook
+    from scheduler.io.workbook import save_workbook
     from scheduler.textable import table
     from scheduler import whatif as W
 
@@ -310,10 +312,11 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
       rota simulate inputs/sample outputs/sample-2026-W49.xlsx --runs 20
     """
     from scheduler import simulate as S
-    from scheduler.fileio import atomic_outputs, refuse_existing, safe_name, write_csv
-    from scheduler.inputs import load_scenario
-    from scheduler.report import RunInfo, build_workbook, save_workbook, write_simulation
-    from scheduler.roster import read_roster
+    from scheduler.io.files import atomic_outputs, refuse_existing, safe_name, write_csv
+    from scheduler.io.scenario import load_scenario
+    from scheduler.io.reports import write_simulation
+    from scheduler.io.workbook import RunInfo, build_workbook, save_workbook
+    from scheduler.io.roster import read_roster
     from scheduler.staffing import compute_staffing
     from scheduler.textable import table
     from scheduler.validate import evaluate, place
@@ -376,9 +379,9 @@ def forecast(history, scenario, weeks, out_file, force) -> None:
       rota forecast inputs/sample/history.csv.gz --scenario inputs/sample --out outputs/forecast.csv
     """
     from scheduler import forecast as F
-    from scheduler.fileio import atomic_outputs, write_csv
-    from scheduler.history import load_history, market_facts, slot_label, weekly_counts, with_local
-    from scheduler.inputs import load_scenario
+    from scheduler.io.files import atomic_outputs, write_csv
+    from scheduler.io.history import load_history, market_facts, slot_label, weekly_counts, with_local
+    from scheduler.io.scenario import load_scenario
     from scheduler.textable import table
 
     sc = load_scenario(scenario)
@@ -437,11 +440,12 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
     from datetime import datetime, time, timedelta
 
     from scheduler import review as R
-    from scheduler.fileio import atomic_outputs, safe_name
-    from scheduler.history import load_history
-    from scheduler.inputs import load_scenario
-    from scheduler.report import build_review_workbook, save_workbook
-    from scheduler.roster import read_roster
+    from scheduler.io.files import atomic_outputs, safe_name
+    from scheduler.io.history import load_history
+    from scheduler.io.scenario import load_scenario
+    from scheduler.io.reports import build_review_workbook
+    from scheduler.io.workbook import save_workbook
+    from scheduler.io.roster import read_roster
 
     sc = load_scenario(scenario)
     hist = load_history(history, sc)

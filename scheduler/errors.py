@@ -37,6 +37,10 @@ class RotaError(Exception):
     """An error a user can act on; the CLI prints it and exits with status 2."""
 
 
+class InternalError(Exception):
+    """A bug, not a user's mistake: a plan that the validator rejects. Never raised for bad input."""
+
+
 class InputError(RotaError):
     """One or more problems in the input files, reported together."""
 

@@ -11,14 +11,15 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from scheduler import model as rota_model
 from scheduler.calendar import Grid, planning_grid
 from scheduler.domain import Scenario
+from scheduler.errors import InternalError
+from scheduler.io.files import atomic_outputs, safe_name, write_csv
+from scheduler.model import build
+from scheduler.search import SearchConfig, SolveResult, solve
 from scheduler.shifts import require_possible
-from scheduler.fileio import atomic_outputs, safe_name, write_csv
-from scheduler.model import SolveResult
-from scheduler.report import RunInfo, build_workbook, roster_csv_frame, roster_records, save_workbook
-from scheduler.roster import row_from_plan
+from scheduler.io.workbook import RunInfo, build_workbook, roster_csv_frame, roster_records, save_workbook
+from scheduler.io.roster import row_from_plan
 from scheduler.staffing import Staffing, compute_staffing
 from scheduler.validate import Evaluation, evaluate
 
@@ -38,21 +39,37 @@ class Plan:
                        r.time_limit)
 
 
-def make_plan(scenario: Scenario, week: date | None = None, time_limit: float | None = None,
+def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float | None = None,
               workers: int | None = None, seed: int | None = None,
-              progress: Callable[[float, float, float], None] | None = None) -> Plan:
+              progress: Callable[[float, float, float], None] | None = None,
+              search: SearchConfig = SearchConfig()) -> Plan:
+    """Plan the week holding `week` (default: the coming one): staffing, the rota, and its evaluation.
+    `progress(seconds, objective, bound)` hears of each better plan while the search runs."""
     grid = planning_grid(scenario, week)
     staffing = compute_staffing(scenario, grid)
-    m = rota_model.build(scenario, grid, staffing)
+    m = build(scenario, grid, staffing)
     require_possible(scenario, grid, m.options)
-    result = rota_model.solve(m, time_limit, workers, seed, progress)
+    result = solve(m, time_limit, workers, seed, progress, config=search)
     rows = [row_from_plan(scenario, grid, s) for s in result.shifts]
     ev = evaluate(scenario, grid, staffing, rows)
+    _check_plan(result, ev)
     if result.bound == result.bound and ev.total > 0:
         # The evaluated total is the exact objective of a plan the model admits (its shortfall variables may
         # sit loose in a non-optimal solution), so it gives the tighter, still valid, gap.
         result.gap = max(0.0, min(result.gap, (ev.total - result.bound) / ev.total))
     return Plan(scenario, grid, staffing, result, ev)
+
+
+def _check_plan(result: SolveResult, ev: Evaluation) -> None:
+    """Every plan is checked where it is made: the validator, which shares no code with the model, finds no
+    broken rule, and its total is not above the solver's objective (to the cent per shift, as costs are
+    rounded to cents on the Roster). Either failing is a bug in the model or the validator, not the input."""
+    if ev.breaks:
+        found = "; ".join(f"{b.rule} ({b.agent_id}, row {b.roster_row}): {b.detail}" for b in ev.breaks[:5])
+        raise InternalError(f"the plan breaks {len(ev.breaks)} rules by the validator: {found}")
+    if result.objective == result.objective and ev.total > result.objective + 0.01 * max(len(ev.shifts), 1):
+        raise InternalError(f"the validator's total {ev.total:,.2f} is above the solver's objective "
+                            f"{result.objective:,.2f}")
 
 
 def output_paths(scenario: Scenario, grid: Grid, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:

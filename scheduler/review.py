@@ -19,11 +19,8 @@ import pandas as pd
 
 from scheduler.calendar import planning_grid
 from scheduler.domain import WEEKDAYS, ForecastRow, Scenario
-from scheduler.history import weekly_counts, with_local
+from scheduler.io.history import weekly_counts, with_local
 
-REVIEW_COLUMNS = ["market", "timezone", "weekday", "hour", "questions", "late", "bot_share", "asa_seconds", "asa_target",
-                  "service_level", "complex_within", "service_level_target", "abandon_rate", "abandon_target",
-                  "escalated", "wrong_language", "resolution_rate", "resolution_target", "worst_miss", "missed"]
 
 
 def review_cells(history: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import simpy
 
 from scheduler.calendar import Grid
 from scheduler.domain import Scenario
-from scheduler.model import row_queues
+from scheduler.week import row_queues
 from scheduler.staffing import Staffing
 from scheduler.validate import Shift
 

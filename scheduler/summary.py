@@ -10,7 +10,7 @@ import numpy as np
 
 from scheduler.calendar import forecast_on_grid, planning_grid
 from scheduler.domain import Scenario
-from scheduler.report import RunInfo
+from scheduler.io.workbook import RunInfo
 from scheduler.shifts import all_options, require_possible
 from scheduler.staffing import Staffing, compute_staffing
 from scheduler.textable import table

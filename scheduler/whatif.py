@@ -19,7 +19,7 @@ from typing import Callable
 
 from scheduler.domain import Agent, Scenario
 from scheduler.errors import RotaError
-from scheduler.inputs import parse_languages
+from scheduler.io.scenario import parse_languages
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
 
     try:
         sc = apply(scenario, list(variant.changes))
-        p = make_plan(sc, week, time_limit, workers, seed)
+        p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed)
     except RotaError as e:
         return failed_row(variant, str(e))
     ev = p.evaluation

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from scenario_builder import agent, write_scenario
 from scheduler.calendar import Grid, forecast_on_grid, leave_spans, planning_grid
 from scheduler.errors import InputError
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 
 SITES = [{"site": "hq", "timezone": "Asia/Shanghai"}]
 SHIFTS = [{"shift": "D", "site": "hq", "start": "09:00", "hours": 8}]

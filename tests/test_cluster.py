@@ -14,7 +14,7 @@ from test_whatif import folder  # noqa: F401  (fixture)
 
 from scheduler import whatif as W
 from scheduler.executor import run_all
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 
 DASK = str(Path(sys.executable).parent / "dask")
 

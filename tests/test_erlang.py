@@ -1,4 +1,4 @@
-"""Tests for scheduler.erlang: published values, independent cross-checks, properties."""
+"""Tests for scheduler.staffing.erlang: published values, independent cross-checks, properties."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from scheduler.erlang import Kpis, Targets, kpis, meets, required_servers, required_servers_batch
+from scheduler.staffing.erlang import Kpis, Targets, kpis, meets, required_servers
+from scheduler.staffing.erlang_batch import required_servers_batch
 
 INF = math.inf
 LOOSE = dict(asa_seconds=INF, max_abandon_rate=1.0, max_occupancy=1.0)

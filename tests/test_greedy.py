@@ -7,10 +7,11 @@ import pytest
 from scenario_builder import forty_hours_in_short_and_long_shifts
 from scheduler import model as M
 from scheduler.calendar import planning_grid
-from scheduler.greedy import GreedyRota
-from scheduler.inputs import load_scenario
-from scheduler.model import PlannedShift, eligible_queues
-from scheduler.roster import row_from_plan
+from scheduler.search.greedy import GreedyRota
+from scheduler.io.scenario import load_scenario
+from scheduler.search import PlannedShift
+from scheduler.week import eligible_queues
+from scheduler.io.roster import row_from_plan
 from scheduler.staffing import compute_staffing
 from scheduler.validate import evaluate
 
@@ -39,7 +40,7 @@ def _rows(sc, grid, m, g):
 
 
 def test_the_lp_rounded_rota_of_the_sample_keeps_the_lps_whole_shifts_and_breaks_no_rule():
-    from scheduler.relax import LpBound
+    from scheduler.search.relax import LpBound
 
     sc = load_scenario("inputs/sample")
     grid = planning_grid(sc, date(2026, 11, 30))
@@ -80,24 +81,25 @@ def test_a_rounded_week_that_cannot_reach_the_contract_minimum_is_planned_by_the
     assert evaluate(sc, grid, st, _rows(sc, grid, m, g)).breaks == []
 
 
-def test_no_plan_in_time_returns_the_start_not_an_empty_roster(tmp_path, capsys, monkeypatch):
-    """Every pass runs out of time before it finds a plan (as on a slow machine with a tiny limit)."""
-    from clirun import rota
-    from ortools.sat.python import cp_model
+def test_no_plan_in_time_returns_the_start_not_an_empty_roster():
+    """Where every pass runs out of time before it finds a plan (a slow machine, a tiny limit), the search
+    falls back on its start, the greedy rota, whole: never an empty roster."""
+    from scheduler.search import SearchConfig
+    from scheduler.search.strategy import Search
 
-    from scheduler import model
-
-    def out_of_time(solver, m, progress):
-        solver.parameters.max_time_in_seconds = 0.0
-        model.run_solver(solver, m)
-        return cp_model.UNKNOWN, False, True
-
-    monkeypatch.setattr(model, "_solve_interruptibly", out_of_time)
-    r = rota(capsys, "plan", "inputs/sample", "--week", "2026-11-30", "--out", tmp_path, "--time-limit", "0.5", "--quiet")
-    assert r.code == 0 and "no better plan found in the time limit" in r.err
-    rows = (tmp_path / "sample-2026-W49-roster.csv").read_text().splitlines()
-    assert len(rows) > 200
-    assert "rule breaks" not in r.out
+    sc = load_scenario("inputs/sample")
+    grid = planning_grid(sc, date(2026, 11, 30))
+    st = compute_staffing(sc, grid)
+    m = M.build(sc, grid, st)
+    search = Search(m, SearchConfig(), 0.5, 1, 0, None)
+    try:
+        result = search.fallback()
+    finally:
+        search.lp.cancel()
+    greedy = sum(search.start[x.Name()] for x in m.x.values())
+    assert result.status == "FEASIBLE" and "no better plan found in the time limit" in result.note
+    assert len(result.shifts) == greedy > 200
+    assert evaluate(sc, grid, st, [row_from_plan(sc, grid, s) for s in result.shifts]).breaks == []
 
 
 def test_an_options_value_is_what_it_covers_of_whats_left_in_the_agents_best_queue_less_its_cost():

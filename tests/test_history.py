@@ -14,8 +14,8 @@ from clirun import rota
 from scenario_builder import agent, write_scenario
 from scheduler import forecast as F
 from scheduler import review as R
-from scheduler.history import load_history, weekly_counts, with_local
-from scheduler.inputs import load_scenario
+from scheduler.io.history import load_history, weekly_counts, with_local
+from scheduler.io.scenario import load_scenario
 
 HEADER = ["market", "arrived_at", "first_reply_at", "ended_at", "handled_by", "complex", "resolved", "reply_language"]
 

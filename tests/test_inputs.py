@@ -7,7 +7,7 @@ import pytest
 
 from clirun import rota
 from scenario_builder import agent, write_csv, write_scenario
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 
 
 def base(tmp_path: Path) -> Path:

@@ -7,9 +7,13 @@ import pytest
 from ortools.sat.python import cp_model
 
 from scenario_builder import agent, write_scenario
+from dataclasses import replace
+
 from scheduler import model as M
+from scheduler.model import rules
+from scheduler.search import SearchConfig
 from scheduler.calendar import planning_grid
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 from scheduler.plan import make_plan
 from scheduler.staffing import compute_staffing
 
@@ -140,7 +144,7 @@ def rules_scenario(tmp_path):
     ([("A1", "2026-11-30", 14 * 60), ("A1", "2026-12-01", 8 * 60)], cp_model.INFEASIBLE),  # 10 h
 ])
 def test_min_rest(rules_scenario, fixed, status):
-    assert rule_status(rules_scenario, [M.min_rest], fixed) == status
+    assert rule_status(rules_scenario, [rules.min_rest], fixed) == status
 
 
 @pytest.mark.parametrize("fixed, status", [
@@ -148,20 +152,20 @@ def test_min_rest(rules_scenario, fixed, status):
     ([("A1", "2026-11-30", 7 * 60), ("A1", "2026-11-30", 14 * 60)], cp_model.INFEASIBLE),
 ])
 def test_one_shift_per_day(rules_scenario, fixed, status):
-    assert rule_status(rules_scenario, [M.one_shift_per_day], fixed) == status
+    assert rule_status(rules_scenario, [rules.one_shift_per_day], fixed) == status
 
 
 @pytest.mark.parametrize("n, status", [(6, cp_model.OPTIMAL), (7, cp_model.INFEASIBLE)])
 def test_max_consecutive_days(rules_scenario, n, status):
     fixed = [("A1", f"2026-{11 if d == 0 else 12}-{30 if d == 0 else d:02d}", 7 * 60) for d in range(n)]
-    assert rule_status(rules_scenario, [M.max_consecutive_days], fixed) == status
+    assert rule_status(rules_scenario, [rules.max_consecutive_days], fixed) == status
 
 
 @pytest.mark.parametrize("max_days, status", [(5, cp_model.OPTIMAL), (4, cp_model.INFEASIBLE)])
 def test_max_days(tmp_path, max_days, status):
     sc = one_site(tmp_path, [agent("A1", max_days=max_days, max_hours=80)], TEMPLATES, hours("CN", "Mon", 9, 10))
     fixed = [("A1", f"2026-12-{d:02d}", 7 * 60) for d in range(1, 6)]
-    assert rule_status(sc, [M.max_days], fixed) == status
+    assert rule_status(sc, [rules.max_days], fixed) == status
 
 
 @pytest.mark.parametrize("max_hours, min_hours, shifts, status", [
@@ -172,12 +176,12 @@ def test_weekly_hours(tmp_path, max_hours, min_hours, shifts, status):
     sc = one_site(tmp_path, [agent("A1", max_days=7, max_hours=max_hours, min_hours=min_hours)], TEMPLATES,
                   hours("CN", "Mon", 9, 10))
     fixed = [("A1", f"2026-12-{d:02d}", 7 * 60) for d in range(1, 1 + shifts)]
-    assert rule_status(sc, [M.weekly_hours], fixed) == status
+    assert rule_status(sc, [rules.weekly_hours], fixed) == status
 
 
 def test_min_hours_unreachable_is_infeasible_not_a_silent_pass(tmp_path):
     sc = one_site(tmp_path, [agent("A1", max_days=1, max_hours=40, min_hours=9)], TEMPLATES, hours("CN", "Mon", 9, 10))
-    assert rule_status(sc, [M.weekly_hours, M.max_days], []) == cp_model.INFEASIBLE
+    assert rule_status(sc, [rules.weekly_hours, rules.max_days], []) == cp_model.INFEASIBLE
 
 
 def test_leave_window_and_template_days_remove_options(tmp_path):
@@ -276,7 +280,7 @@ def test_lp_bound_prices_rounding_to_whole_agents(tmp_path):
 
 
 def test_lp_relaxation_reads_negated_literals():
-    from scheduler.relax import lp_relaxation
+    from scheduler.search.relax import lp_relaxation
 
     m = cp_model.CpModel()
     x, y = m.NewBoolVar("x"), m.NewBoolVar("y")
@@ -295,7 +299,7 @@ def test_lp_bound_agrees_with_glop_and_any_duals_bound_from_below(tmp_path):
     relaxation; and the Lagrangian value of arbitrary duals never claims more than the LP optimum."""
     import numpy as np
 
-    from scheduler.relax import LpBound, lagrangian_bound, linear_program, lp_relaxation
+    from scheduler.search.relax import LpBound, lagrangian_bound, linear_program, lp_relaxation
 
     m = _built(_breaks_scenario(tmp_path))
     glop = lp_relaxation(m.model)
@@ -317,7 +321,7 @@ def test_the_lp_is_given_to_highs_in_currency_sized_costs_scaled_by_a_power_of_t
     """HiGHS's tolerances are absolute; the duals must scale back exactly (the test above checks the bound)."""
     import numpy as np
 
-    from scheduler.relax import LpBound, cost_scale
+    from scheduler.search.relax import LpBound, cost_scale
 
     scale = cost_scale(np.array([1.08e8, -3.0, 0.0]))
     assert scale == 2.0 ** -19 and 128 < 1.08e8 * scale <= 256
@@ -330,7 +334,7 @@ def test_the_lp_is_given_to_highs_in_currency_sized_costs_scaled_by_a_power_of_t
 def test_a_cancelled_lp_stops_and_claims_no_bound():
     """Ctrl-C or the wall cap cancels the LP thread: HiGHS must stop rather than hold a core, and a
     half-solved LP must not report a bound. (The sample's LP takes about 50 interior-point iterations.)"""
-    from scheduler.relax import LpBound
+    from scheduler.search.relax import LpBound
 
     m = _built(load_scenario("inputs/sample"))
     lp = LpBound(m.model, start=True)
@@ -345,15 +349,6 @@ def _built(sc) -> M.RotaModel:
     return M.build(sc, grid, compute_staffing(sc, grid))
 
 
-@pytest.fixture
-def guided_sources(monkeypatch):
-    """The models `lp_guided` restricts for the dives during the test."""
-    sources = []
-    guided = M.lp_guided
-    monkeypatch.setattr(M, "lp_guided", lambda m, *a: sources.append(m) or guided(m, *a))
-    return sources
-
-
 def _breaks_scenario(tmp_path):
     """Eight agents, nine-hour shifts with a one-hour break, starts 06:00-12:00, demand that rises and falls
     through every day: where shifts start and breaks go matters, and no short search proves the optimum."""
@@ -364,75 +359,55 @@ def _breaks_scenario(tmp_path):
                     forecast)
 
 
-def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path, monkeypatch, guided_sources):
-    monkeypatch.setattr(M, "lp_expected_seconds", lambda variables: 1e9)
-    monkeypatch.setattr(M, "EXACT", 1e-9)
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=3, workers=2)
-    assert guided_sources == []
+NO_PROOF = SearchConfig(exact_share=1e-9)  # no proof in the first pass, so the later passes run
+
+
+def _names(p) -> list[str]:
+    return [r.name for r in p.result.passes]
+
+
+def test_a_week_too_large_for_any_lp_is_planned_by_lns_alone(tmp_path):
+    never = replace(NO_PROOF, lp_iteration=1e9)  # the LP would never end within the limit: it is not started
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=3, workers=2, search=never)
+    assert _names(p) == ["complete search", "shifts fixed", "whole-model LNS"] and p.result.start == ""
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert p.result.lp_bound != p.result.lp_bound
 
 
-def test_a_week_whose_lp_fits_is_planned_on_the_lp_shifts_within_the_lp_bound(tmp_path, monkeypatch,
-                                                                            guided_sources):
-    monkeypatch.setattr(M, "EXACT", 1e-9)  # no proof in the first pass, so the later passes run
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert 1 <= len(guided_sources) <= 2
+def test_a_week_whose_lp_fits_is_planned_on_the_lp_shifts_within_the_lp_bound(tmp_path):
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2, search=NO_PROOF)
+    assert _names(p)[:4] == ["complete search", "shifts fixed", "dived start", "restricted LNS"]
+    assert p.result.start == "dived"
     assert p.evaluation.breaks == [] and len(p.result.shifts) >= 10
     assert 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
     assert p.result.bound >= p.result.lp_bound - 1e-6
 
 
-def test_lns_starts_from_the_lps_dived_shifts_if_better(tmp_path, monkeypatch):
-    """The LP's shifts are rounded to a rota by diving and its breaks and queues placed; the restricted
-    model is built again to hold that plan's shifts only if it is better."""
-    from scheduler import greedy
+def test_the_dived_start_replaces_the_plan_only_if_it_is_better(tmp_path):
+    """A pass from another hint (the LP's rounding) is adopted only when its plan beats the current one;
+    the restricted LNS then starts from whichever plan is current."""
+    from scheduler.search.strategy import Search
 
-    monkeypatch.setattr(M, "EXACT", 1e-9)
-    rounded, made, hints = [], [], []
-    real, restrict, hint = greedy.dived_hint_values, M.lp_guided, M._hint
-    whole = []  # whether every shift of the solution it is given is whole: the dive's, not the LP's vertex
+    sc = _breaks_scenario(tmp_path)
+    m = _built(sc)
+    search = Search(m, NO_PROOF, 4, 2, 0, None)
+    try:
+        assert not search.run("complete search", m, m.model, 0.2, lns_only=False, rate=0.3)
+        before = dict(search.start)
+        worse = _nobody_works(m)
+        from scheduler.search.models import with_shifts_fixed
 
-    def dived(m, s):
-        whole.append(_whole(m, s))
-        rounded.append(real(m, s))
-        return rounded[-1]
-
-    monkeypatch.setattr(greedy, "dived_hint_values", dived)
-    monkeypatch.setattr(greedy, "rounded_hint_values", None)  # the dive, not rounding in one go
-    monkeypatch.setattr(M, "lp_guided", lambda m, *a: made.append(restrict(m, *a)) or made[-1])
-    monkeypatch.setattr(M, "_hint", lambda model, values: hints.append((model, dict(values))) or hint(model, values))
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert len(rounded) == 1 and sum(v for k, v in rounded[0].items() if k.startswith("works(")) >= 10
-    assert whole == [True]
-    # Here it is better than the plan before it: the restricted model is built again around it.
-    assert len(made) == 2
-    assert p.evaluation.breaks == [] and 0 < p.result.lp_bound <= p.evaluation.total + 1e-6
-
-    # A rounded plan worse than the current one (nobody works: every question is short) is not taken.
-    monkeypatch.setattr(greedy, "dived_hint_values", lambda m, solution: _nobody_works(m))
-    monkeypatch.setattr(M, "ROUNDED", 1e-9)  # so its LNS leaves it nearly as it is
-    made.clear()
-    hints.clear()
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert len(made) == 1
-    dives_start = [values for model, values in hints if model is made[0].model][0]
-    assert sum(v for k, v in dives_start.items() if k.startswith("works(")) >= 10  # the earlier plan's
-    assert p.evaluation.breaks == [] and p.evaluation.shortfall_hours < 0.5 * p.evaluation.coverage["required"].sum()
+        search.run("worse start", m, with_shifts_fixed(m, worse), 1e-3, lns_only=True, hint=worse, rate=0.43)
+        assert not search.adopted and search.start == before and search.passes[-1].adopted is False
+        assert search.passes[-1].objective > search.passes[0].objective
+    finally:
+        search.lp.cancel()
 
 
-def test_a_small_week_is_dived_a_few_agents_a_round_and_a_large_one_half_of_them(tmp_path, monkeypatch):
-    from scheduler import rounding
-
-    shares = []
-    real = rounding.ShiftDive.__init__
-    monkeypatch.setattr(rounding.ShiftDive, "__init__", lambda self, m, share=rounding.SHARE: shares.append(share)
-                        or real(self, m, share))
-    monkeypatch.setattr(M, "EXACT", 1e-9)
-    make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    monkeypatch.setattr(rounding, "FINE_MAX_VARIABLES", 0)
-    make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert shares == [rounding.FINE_SHARE, rounding.SHARE] and rounding.FINE_SHARE < rounding.SHARE
+def test_a_small_week_is_dived_a_few_agents_a_round_and_a_large_one_half_of_them():
+    c = SearchConfig()
+    assert c.share_per_round(c.fine_max_variables) == c.fine_dive_share < c.dive_share
+    assert c.share_per_round(c.fine_max_variables + 1) == c.dive_share
 
 
 def _whole(m: M.RotaModel, solution) -> bool:
@@ -440,35 +415,19 @@ def _whole(m: M.RotaModel, solution) -> bool:
     return all(min(solution[x.Index()], 1 - solution[x.Index()]) < 1e-6 for x in m.x.values())
 
 
-def _week_rounded(tmp_path, monkeypatch, used: str, unused: str, **settings):
-    """Plan the breaks scenario with `settings`; the calls (model, LP solution) of the
-    rounding `used`, with the `unused` one made to fail if called."""
-    from scheduler import greedy
-
-    monkeypatch.setattr(M, "EXACT", 1e-9)
-    for name, value in settings.items():
-        monkeypatch.setattr(M, name, value)
-    calls = []
-    real = getattr(greedy, used)
-    monkeypatch.setattr(greedy, used, lambda m, s: calls.append((m, s)) or real(m, s))
-    monkeypatch.setattr(greedy, unused, None)
-    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2)
-    assert len(calls) == 1 and p.evaluation.breaks == []
-    return calls[0]
+def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path):
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2,
+                  search=replace(NO_PROOF, rounding_max_variables=0))  # the whole LP is never dived
+    assert p.result.start == "restricted dive" and p.evaluation.breaks == []
+    assert _names(p)[:4] == ["complete search", "shifts fixed", "restricted LNS beside its dive",
+                             "restricted dive start"]
 
 
-def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path, monkeypatch):
-    restricted, solution = _week_rounded(tmp_path, monkeypatch, "dived_hint_values", "rounded_hint_values",
-                                               ROUNDING_MAX_VARIABLES=0)  # the whole LP is never dived
-    assert len(solution) == len(restricted.model.Proto().variables) and _whole(restricted, solution)
-    full = M.build(restricted.scenario, restricted.grid, restricted.staffing)
-    assert sum(map(len, restricted.options.values())) < sum(map(len, full.options.values()))
-
-
-def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path, monkeypatch):
-    m, solution = _week_rounded(tmp_path, monkeypatch, "rounded_hint_values", "dived_hint_values",
-                                      ROUNDING_SHARE=0.0)
-    assert any(1e-6 < solution[x.Index()] < 1 - 1e-6 for x in m.x.values())  # the LP's vertex, not a dive's
+def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path):
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2,
+                  search=replace(NO_PROOF, rounding_share=0.0))
+    assert p.result.start == "rounded" and p.evaluation.breaks == []
+    assert "rounded start" in _names(p)
 
 
 def _nobody_works(m: M.RotaModel) -> dict[str, int]:

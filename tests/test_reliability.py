@@ -145,7 +145,7 @@ def test_same_inputs_and_seed_give_the_same_plan_byte_for_byte(tmp_path):
 
 
 def test_every_command_ends_with_a_log_line_naming_inputs_status_and_output(small, tmp_path, capsys):
-    from scheduler.inputs import load_scenario
+    from scheduler.io.scenario import load_scenario
 
     fingerprint = load_scenario(small).fingerprint
     out = tmp_path / "o"

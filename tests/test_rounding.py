@@ -8,12 +8,13 @@ from scenario_builder import forty_hours_in_short_and_long_shifts
 
 from scheduler import model as M
 from scheduler.calendar import planning_grid
-from scheduler.greedy import dived_hint_values
-from scheduler.inputs import load_scenario
-from scheduler.model import PlannedShift, eligible_queues
-from scheduler.relax import LpBound, linear_program
-from scheduler.roster import row_from_plan
-from scheduler.rounding import ShiftDive
+from scheduler.search.greedy import dived_hint_values
+from scheduler.io.scenario import load_scenario
+from scheduler.search import PlannedShift
+from scheduler.week import eligible_queues
+from scheduler.search.relax import LpBound, linear_program
+from scheduler.io.roster import row_from_plan
+from scheduler.search.rounding import ShiftDive
 from scheduler.staffing import compute_staffing
 from scheduler.validate import evaluate
 
@@ -27,7 +28,7 @@ def _sample():
 
 def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_costs_at_least_the_lp():
     sc, grid, st, m = _sample()
-    lp = LpBound(m.model, start=True, dive=ShiftDive(m), dive_pivots=10**6)
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5), dive_pivots=10**6)
     solution, dived = np.array(lp.solution(wait=None)), lp.rounded(wait=None)
     assert dived is not None and lp.dive_rounds >= 3 and lp.dive_pivots > 0
     dived = np.array(dived)
@@ -91,12 +92,12 @@ def test_a_shift_no_week_of_the_agent_can_hold_any_more_is_fixed_to_not_worked(t
     values[col[(by_day[4], "S")]] = 0.6
     values[col[(by_day[5], "L")]] = 0.4
     fixed = np.zeros(len(values), dtype=bool)
-    ones, zeros = ShiftDive(m)(values, fixed)
+    ones, zeros = ShiftDive(m, 0.5)(values, fixed)
     assert ones == whole + [col[(by_day[5], "L")]]
     assert zeros == [col[(by_day[4], "S")]]
     # Fixed already: not named again.
     fixed[whole] = True
-    assert ShiftDive(m)(values, fixed)[0] == [col[(by_day[5], "L")]]
+    assert ShiftDive(m, 0.5)(values, fixed)[0] == [col[(by_day[5], "L")]]
 
 
 def test_shifts_whose_fixing_makes_the_lp_infeasible_are_halved_down_to_one_which_is_fixed_to_zero(tmp_path):
@@ -119,14 +120,14 @@ def test_shifts_whose_fixing_makes_the_lp_infeasible_are_halved_down_to_one_whic
 
 def test_a_dive_past_its_budget_of_pivots_gives_no_rounding_and_keeps_the_lp():
     *_, m = _sample()
-    lp = LpBound(m.model, start=True, dive=ShiftDive(m), dive_pivots=50)
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5), dive_pivots=50)
     assert lp.solution(wait=None) is not None and lp.result() is not None
     assert lp.rounded(wait=None) is None and 0 < lp.dive_pivots <= 50
 
 
 def test_a_dive_cancelled_midway_stops_and_gives_no_rounding_but_the_bound_stays():
     *_, m = _sample()
-    dive = ShiftDive(m)
+    dive = ShiftDive(m, 0.5)
     calls = []
 
     def cancelling(values, fixed):

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from clirun import rota
 from scenario_builder import agent, write_scenario
-from scheduler.fileio import safe_name
+from scheduler.io.files import safe_name
 
 HOSTILE = ['=HYPERLINK("http://example.invalid","x")', "@SUM(1+1)", "+cmd|' /C calc'!A0", "-2+3"]
 
@@ -127,8 +127,8 @@ def test_entity_expansion_is_refused(tmp_path, capsys):
 
 
 def test_zip_bomb_is_refused_before_unpacking(tmp_path, capsys, monkeypatch):
-    import scheduler.inputs
-    monkeypatch.setattr(scheduler.inputs, "MAX_UNPACKED_BYTES", 2 * 2**20)
+    import scheduler.io.tables
+    monkeypatch.setattr(scheduler.io.tables, "MAX_UNPACKED_BYTES", 2 * 2**20)
     folder = xlsx_scenario(tmp_path, 10)
     with zipfile.ZipFile(folder / "scenario.xlsx", "a", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/media/padding.bin", b"\0" * (8 * 2**20))  # 8 MB of zeros, a few kB on disk

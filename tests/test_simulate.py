@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 
 from clirun import rota
 from scenario_builder import agent, write_scenario
-from scheduler import erlang
+from scheduler.staffing import erlang
 from scheduler.calendar import planning_grid
-from scheduler.inputs import load_scenario
-from scheduler.roster import RosterRow
+from scheduler.io.scenario import load_scenario
+from scheduler.io.roster import RosterRow
 from scheduler.simulate import simulate
 from scheduler.staffing import compute_staffing
 from scheduler.validate import Shift

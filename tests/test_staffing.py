@@ -8,9 +8,9 @@ import pytest
 
 from clirun import rota
 from scenario_builder import agent, write_scenario
-from scheduler import erlang
+from scheduler.staffing import erlang
 from scheduler.calendar import planning_grid
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 from scheduler.staffing import compute_staffing
 
 WEEK = date(2026, 11, 30)

@@ -9,7 +9,7 @@ from clirun import rota
 from scenario_builder import agent, write_scenario
 from scheduler import whatif as W
 from scheduler.errors import RotaError
-from scheduler.inputs import load_scenario
+from scheduler.io.scenario import load_scenario
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scheduler import erlang
+from scheduler.staffing import erlang
+from scheduler.staffing.erlang_batch import required_servers_batch
 from scheduler.calendar import Grid, forecast_on_grid
 from scheduler.domain import Queue, Scenario
 from scheduler.errors import RotaError
@@ -93,7 +94,7 @@ def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarra
     """Agents needed on the floor (whole) and to schedule (after shrinkage, to 1/100 agent)."""
     t = load.targets
     try:
-        servers = erlang.required_servers_batch(
+        servers = required_servers_batch(
             load.arrivals / interval_seconds, load.handle_seconds, load.patience_seconds,
             t["first_response_seconds"], t["service_level"], t["answer_within_seconds"],
             t["complex_answer_within_seconds"], t["max_abandon_rate"], t["max_occupancy"],

@@ -19,7 +19,7 @@ import pandas as pd
 
 from scheduler.domain import Scenario
 from scheduler.errors import Problems, RotaError
-from scheduler.inputs import Column, _table_from_records, parse_code, parse_instant, parse_language, parse_table
+from scheduler.io.tables import Column, table_from_records, parse_code, parse_instant, parse_language, parse_table
 
 ESCALATION_SECONDS = 300  # the service SOP: unresolved questions escalate after 5 minutes
 
@@ -50,7 +50,7 @@ def load_history(path: str | Path, scenario: Scenario) -> pd.DataFrame:
     import csv
     import io
     records = list(csv.reader(io.StringIO(text, newline="")))
-    table = _table_from_records("history", path.name, records, problems)
+    table = table_from_records("history", path.name, records, problems)
     if table is None:
         problems.raise_if_any()
     cols = [

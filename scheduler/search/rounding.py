@@ -12,7 +12,7 @@ re-solves from its last basis by dual simplex, so the other agents' shifts
 move to make up for what was rounded.
 With every shift whole, the LP is 175.3 k at 300 agents (2.4 % above the
 relaxation), and its shifts, with breaks and queues placed by LNS, 175.8 k
-after 10 s (HiGHS in scheduler/relax.py does the re-solves; figures in
+after 10 s (HiGHS in scheduler/search/relax.py does the re-solves; figures in
 docs/model.md).
 
 A shift that cannot be part of the agent's week any more with the shifts
@@ -35,25 +35,15 @@ from scheduler.model import RotaModel
 from scheduler.shifts import contract_max_minutes, contract_min_minutes
 
 ONE = 1 - 1e-6  # an LP value this close to 1 is a whole shift
-SHARE = 0.5  # of the agents with a part shift, the share whose shift is fixed each round (most worked first)
-# On a small week few at a time, so the LP makes up for each: the sample's dived LP is 43,429 fixing half each
-# round, 42,985 a quarter, 42,900 a tenth and 42,846 3 %, in 1.2-2.4 s; its plans in 30 s, seed 7, 42,781
-# with a tenth and 42,532 with 5 %. On a large week half: 300 agents' took 29.9 s for 175.2 k with a tenth,
-# 18-20 s for 175.1-175.3 k with half; 150 agents' (34,035 variables) 91,651 in 5.3 s, a tenth 91,375 in 7.8 s.
-FINE_MAX_VARIABLES = 25_000
-FINE_SHARE = 0.05
-
-
-def dive_share(variables: int) -> float:
-    """The share to fix each round on a model of this many variables: few on a small week, half above."""
-    return FINE_SHARE if variables <= FINE_MAX_VARIABLES else SHARE
 
 
 class ShiftDive:
     """Chooses, from the LP's current values, the shifts to fix next: `(to one, to zero)` column lists,
     both empty when every shift is whole."""
 
-    def __init__(self, m: RotaModel, share: float = SHARE):
+    def __init__(self, m: RotaModel, share: float):
+        """`share`: of the agents with a part shift, the share whose shift is fixed each round (most worked
+        first; `SearchConfig.share_per_round`)."""
         sc = m.scenario
         self.share = share
         self.columns = {a: np.array([m.x[(a, j)].Index() for j in range(len(opts))], dtype=np.int64)

@@ -18,8 +18,7 @@ import pytz
 from scheduler.calendar import Grid, localize, to_local
 from scheduler.domain import Scenario
 from scheduler.errors import Problems, RotaError
-from scheduler.fileio import FORMULA_PREFIXES
-from scheduler.inputs import Column, Table, _read_csv, parse_clock, parse_code, parse_instant, parse_languages, parse_number, parse_table
+from scheduler.io.tables import FORMULA_PREFIXES, Column, Table, read_csv_table, parse_clock, parse_code, parse_instant, parse_languages, parse_number, parse_table
 
 ROSTER_COLUMNS = ["agent_id", "name", "site", "date", "start", "end", "timezone", "start_utc", "end_utc",
                   "paid_hours", "break_start", "break_minutes", "queues", "cost"]
@@ -111,7 +110,7 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_roster_sheet(path, problems)
     elif path.suffix.lower() == ".csv":
-        table = _read_csv(path, "roster", problems)
+        table = read_csv_table(path, "roster", problems)
     else:
         raise RotaError(f"{path}: expected a workbook (.xlsx) with a Roster sheet, or a roster .csv")
     if table is None:
@@ -155,5 +154,5 @@ def _parse_date(text: str) -> date:
 
 
 def _read_roster_sheet(path: Path, problems: Problems) -> Table | None:
-    from scheduler.inputs import _read_sheet
-    return _read_sheet(path, "roster", problems, book_label=path.name)
+    from scheduler.io.tables import read_sheet
+    return read_sheet(path, "roster", problems, book_label=path.name)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scheduler.errors import RotaError
+from scheduler.io.tables import FORMULA_PREFIXES
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
@@ -82,7 +83,6 @@ def atomic_outputs(*paths: Path, force: bool = False):
 
 
 # OWASP, "CSV Injection": a field a spreadsheet would run as a formula gets a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value):

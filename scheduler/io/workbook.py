@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.calendar import to_local
 from scheduler.domain import clock_text
-from scheduler.roster import ROSTER_COLUMNS, utc_text
+from scheduler.io.roster import ROSTER_COLUMNS, utc_text
 from scheduler.validate import BREAK_COLUMNS, Evaluation
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -95,7 +95,7 @@ def roster_csv_frame(records: list[dict]) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ sheet helpers
 
-def _put(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
+def put_cell(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     cell = ws.cell(row=row, column=col)
     if isinstance(value, float) and not math.isfinite(value):
         value = None
@@ -109,16 +109,16 @@ def _put(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     return cell
 
 
-def _table(ws: Worksheet, columns: list[str], rows: list[list], formats: dict[str, str] | None = None,
+def write_table(ws: Worksheet, columns: list[str], rows: list[list], formats: dict[str, str] | None = None,
            widths: dict[str, int] | None = None, start_row: int = 1) -> None:
     formats, widths = formats or {}, widths or {}
     for j, name in enumerate(columns, start=1):
-        c = _put(ws, start_row, j, name)
+        c = put_cell(ws, start_row, j, name)
         c.fill, c.font = HEADER_FILL, HEADER_FONT
         c.alignment = Alignment(horizontal="center", vertical="center")
     for i, values in enumerate(rows, start=start_row + 1):
         for j, (name, v) in enumerate(zip(columns, values), start=1):
-            _put(ws, i, j, v, formats.get(name))
+            put_cell(ws, i, j, v, formats.get(name))
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     ws.print_title_rows = f"{start_row}:{start_row}"  # the header on every printed page
     if rows:
@@ -129,7 +129,7 @@ def _table(ws: Worksheet, columns: list[str], rows: list[list], formats: dict[st
         ws.column_dimensions[get_column_letter(j)].width = width
 
 
-def _frame_rows(df: pd.DataFrame, columns: list[str]) -> list[list]:
+def frame_rows(df: pd.DataFrame, columns: list[str]) -> list[list]:
     out = []
     for rec in df[columns].itertuples(index=False):
         out.append([_plain(v) for v in rec])
@@ -152,7 +152,7 @@ def _plain(v):
 
 def write_roster(ws: Worksheet, records: list[dict]) -> None:
     rows = [[rec[c] for c in ROSTER_COLUMNS] for rec in records]
-    _table(ws, ROSTER_COLUMNS, rows, formats={
+    write_table(ws, ROSTER_COLUMNS, rows, formats={
         "date": "yyyy-mm-dd", "start": "hh:mm", "end": "hh:mm", "break_start": "hh:mm",
         "paid_hours": "0.00", "break_minutes": "0", "cost": "#,##0.00",
     }, widths={"start_utc": 22, "end_utc": 22, "date": 12, "timezone": 18, "name": 22})
@@ -170,10 +170,10 @@ def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
             text += f"\nbreak {clock_text(r.break_start)}"
         cells[(r.agent_id, r.date)] = text
     header = ["agent_id", "name", "site", "languages"] + [f"{d:%a %d %b}" for d in days] + ["paid_hours"]
-    _put(ws, 1, 1, f"Schedule {ev.grid.label}: shifts in each agent's local time")
+    put_cell(ws, 1, 1, f"Schedule {ev.grid.label}: shifts in each agent's local time")
     ws.cell(row=1, column=1).font = Font(bold=True, size=13)
     for j, name in enumerate(header, start=1):
-        c = _put(ws, 2, j, name)
+        c = put_cell(ws, 2, j, name)
         c.fill, c.font = HEADER_FILL, HEADER_FONT
         c.alignment = Alignment(horizontal="center", wrap_text=True)
     paid = ev.agents.set_index("agent_id")["paid_hours"]
@@ -184,7 +184,7 @@ def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
         values = [agent.agent_id, agent.name, agent.site, ",".join(agent.languages)]
         values += [cells.get((agent.agent_id, d), "") for d in days] + [float(paid.get(agent.agent_id, 0.0))]
         for j, v in enumerate(values, start=1):
-            c = _put(ws, row, j, v, "0.0" if j == len(values) else None)
+            c = put_cell(ws, row, j, v, "0.0" if j == len(values) else None)
             c.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
             if 4 < j < len(values) and v:
                 c.fill = fill
@@ -213,8 +213,8 @@ def write_coverage(ws: Worksheet, ev: Evaluation) -> None:
     df = ev.coverage.copy()
     tz = ev.grid.timezone
     df["interval_start"] = [to_local(t, tz).replace(tzinfo=None) for t in df["interval_start"]]
-    rows = _frame_rows(df, COVERAGE_COLUMNS)
-    _table(ws, COVERAGE_COLUMNS, rows, formats={**KPI_FORMATS, "interval_start": "ddd yyyy-mm-dd hh:mm"},
+    rows = frame_rows(df, COVERAGE_COLUMNS)
+    write_table(ws, COVERAGE_COLUMNS, rows, formats={**KPI_FORMATS, "interval_start": "ddd yyyy-mm-dd hh:mm"},
            widths={"interval_start": 21})
     n = len(rows)
     if n:
@@ -257,8 +257,8 @@ MARKET_COLUMNS = ["market", "local_start", "timezone", "queue", "questions", "ar
 
 
 def write_markets(ws: Worksheet, ev: Evaluation) -> None:
-    rows = _frame_rows(ev.markets, MARKET_COLUMNS)
-    _table(ws, MARKET_COLUMNS, rows, formats={**KPI_FORMATS, "local_start": "ddd yyyy-mm-dd hh:mm"},
+    rows = frame_rows(ev.markets, MARKET_COLUMNS)
+    write_table(ws, MARKET_COLUMNS, rows, formats={**KPI_FORMATS, "local_start": "ddd yyyy-mm-dd hh:mm"},
            widths={"local_start": 21, "timezone": 20})
     if rows:
         met_col = get_column_letter(MARKET_COLUMNS.index("targets_met") + 1)
@@ -275,8 +275,8 @@ AGENT_COLUMNS = ["agent_id", "name", "site", "languages", "days", "paid_hours", 
 
 
 def write_agents(ws: Worksheet, ev: Evaluation) -> None:
-    rows = _frame_rows(ev.agents, AGENT_COLUMNS)
-    _table(ws, AGENT_COLUMNS, rows, formats={"paid_hours": "0.00", "night_hours": "0.00", "cost": "#,##0.00",
+    rows = frame_rows(ev.agents, AGENT_COLUMNS)
+    write_table(ws, AGENT_COLUMNS, rows, formats={"paid_hours": "0.00", "night_hours": "0.00", "cost": "#,##0.00",
                                              "min_hours": "0.0", "max_hours": "0.0"}, widths={"name": 22})
 
 
@@ -311,20 +311,20 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
 
 
 def write_summary(ws: Worksheet, ev: Evaluation, info: RunInfo) -> None:
-    _put(ws, 1, 1, f"{ev.scenario.name}: rota {ev.grid.label}").font = Font(bold=True, size=14)
+    put_cell(ws, 1, 1, f"{ev.scenario.name}: rota {ev.grid.label}").font = Font(bold=True, size=14)
     items = summary_items(ev, info)
-    _table(ws, ["item", "value"], [[k, v] for k, v, _ in items], start_row=3, widths={"item": 30, "value": 36})
+    write_table(ws, ["item", "value"], [[k, v] for k, v, _ in items], start_row=3, widths={"item": 30, "value": 36})
     for i, (key, v, fmt) in enumerate(items, start=4):
         if fmt:
             ws.cell(row=i, column=2).number_format = fmt
         ws.cell(row=i, column=2).alignment = Alignment(horizontal="left")
         if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            _put(ws, i, 2, "no staffed interval" if key.startswith("asa_") else "n/a")
+            put_cell(ws, i, 2, "no staffed interval" if key.startswith("asa_") else "n/a")
 
 
 def write_breaks(ws: Worksheet, ev: Evaluation) -> None:
     rows = [[b.rule, b.agent_id, b.roster_row, b.detail] for b in ev.breaks]
-    _table(ws, BREAK_COLUMNS, rows, widths={"detail": 90, "rule": 22})
+    write_table(ws, BREAK_COLUMNS, rows, widths={"detail": 90, "rule": 22})
 
 
 def build_workbook(ev: Evaluation, info: RunInfo, with_breaks: bool = False) -> Workbook:
@@ -372,145 +372,3 @@ def save_workbook(wb: Workbook, path: Path) -> None:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, data)
-
-
-def variant_columns(rows: list[dict]) -> list[str]:
-    """Variants sheet columns: the spec's fixed ones, then per site, then per queue by measure."""
-    keys = [k for r in rows for k in r]
-    sites = list(dict.fromkeys(k for k in keys if k.startswith("cost_")))
-    queues = list(dict.fromkeys(k[len("shortfall_hours_"):] for k in keys if k.startswith("shortfall_hours_")))
-    return (["variant", "changes", "agents", "cost", "shortfall_hours", "total"] + sites
-            + [f"shortfall_hours_{q}" for q in queues] + [f"targets_met_{q}" for q in queues]
-            + [f"asa_{q}" for q in queues] + ["status", "gap"])
-
-
-def build_whatif_workbook(rows: list[dict], title: str, stamp: datetime) -> Workbook:
-    from openpyxl.chart import ScatterChart, Series
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Variants"
-    columns = variant_columns(rows)
-    formats = {c: "#,##0.00" for c in columns if c == "cost" or c == "total" or c.startswith("cost_")}
-    formats.update({c: "0.0%" for c in columns if c.startswith("targets_met_") or c == "gap"})
-    formats.update({c: "0.00" for c in columns if c.startswith("shortfall_hours")})
-    formats.update({c: "0.0" for c in columns if c.startswith("asa_")})
-    _table(ws, columns, [[r.get(c) for c in columns] for r in rows], formats=formats,
-           widths={"changes": 40, "variant": 12, "status": 16})
-    swept = [k for k, r in enumerate(rows, start=2) if str(r.get("variant", "")).startswith("hire ") and "cost" in r]
-    if len(swept) >= 2:
-        chart = ScatterChart()
-        chart.title = "Cost against shortfall across the sweep"
-        chart.style = 13
-        chart.x_axis.title = "shortfall (agent-hours)"
-        chart.y_axis.title = "wage cost"
-        x = Reference(ws, min_col=columns.index("shortfall_hours") + 1, min_row=swept[0], max_row=swept[-1])
-        y = Reference(ws, min_col=columns.index("cost") + 1, min_row=swept[0], max_row=swept[-1])
-        series = Series(y, x, title="hires")
-        series.marker.symbol = "circle"
-        chart.series.append(series)
-        chart.height, chart.width = 9, 16
-        ws.add_chart(chart, f"B{len(rows) + 4}")
-    wb.properties.creator = wb.properties.lastModifiedBy = "rota"
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.title = title
-    return wb
-
-
-SIM_KPIS = ["asa_seconds", "service_level", "complex_service_level", "abandon_rate"]
-
-
-def write_simulation(wb: Workbook, rep, timezone: str) -> None:
-    """Simulation (queue x interval), SimulationMarkets (market x local hour), SimulationWeek (per queue)."""
-    fmt = {"asa_seconds": "0.0", "service_level": "0.0%", "complex_service_level": "0.0%", "abandon_rate": "0.0%"}
-    columns = ["queue", "interval_start", "arrivals", "required", "scheduled"]
-    for k in SIM_KPIS:
-        columns += [k, f"sim_{k}", f"sim_{k}_ci"]
-    columns += ["disagrees"]
-    df = rep.cells.copy()
-    df["interval_start"] = [to_local(t, timezone).replace(tzinfo=None) for t in df["interval_start"]]
-    formats = {"interval_start": "ddd yyyy-mm-dd hh:mm", "arrivals": "0.0", "required": "0.00", "scheduled": "0.00"}
-    for k in SIM_KPIS:
-        formats[k] = formats[f"sim_{k}"] = formats[f"sim_{k}_ci"] = fmt[k]
-    ws = wb.create_sheet("Simulation")
-    _table(ws, columns, _frame_rows(df, columns), formats=formats, widths={"interval_start": 21, "disagrees": 30})
-    n = len(df)
-    if n:
-        col = get_column_letter(columns.index("disagrees") + 1)
-        ws.conditional_formatting.add(f"{col}2:{col}{n + 1}", CellIsRule(operator="notEqual", formula=['""'], fill=BAD_FILL))
-    queue_charts(ws, df, columns, [("asa_seconds", "predicted"), ("sim_asa_seconds", "simulated")],
-                 "{queue}: predicted against simulated ASA", "seconds")
-    mcols = ["market", "local_start", "timezone", "queue", "arrivals"]
-    for k in SIM_KPIS:
-        mcols += [k, f"sim_{k}", f"sim_{k}_ci"]
-    mformats = {**formats, "local_start": "ddd yyyy-mm-dd hh:mm"}
-    _table(wb.create_sheet("SimulationMarkets"), mcols, _frame_rows(rep.markets, mcols), formats=mformats,
-           widths={"local_start": 21, "timezone": 20})
-    wcols = ["queue", "predicted_asa", "simulated_asa", "asa_ci", "predicted_sl", "simulated_sl", "sl_ci",
-             "within_10pct", "why"]
-    _table(wb.create_sheet("SimulationWeek"), wcols, _frame_rows(rep.weekly, wcols),
-           formats={"predicted_asa": "0.0", "simulated_asa": "0.0", "asa_ci": "0.0", "predicted_sl": "0.0%",
-                    "simulated_sl": "0.0%", "sl_ci": "0.0%"}, widths={"why": 100})
-
-
-def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title: str, stamp: datetime) -> Workbook:
-    """Review (every cell against its targets, worst first), ByHour (heat map of ASA, market by local hour), Gaps."""
-    from scheduler.review import REVIEW_COLUMNS
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Review"
-    pct = "0.0%"
-    _table(ws, REVIEW_COLUMNS, _frame_rows(cells, REVIEW_COLUMNS), formats={
-        "bot_share": pct, "asa_seconds": "0.0", "service_level": pct, "complex_within": pct,
-        "service_level_target": pct, "abandon_rate": pct, "abandon_target": pct, "resolution_rate": pct,
-        "resolution_target": pct, "worst_miss": "0%"}, widths={"timezone": 20, "missed": 40})
-    if len(cells):
-        col = get_column_letter(REVIEW_COLUMNS.index("worst_miss") + 1)
-        ws.conditional_formatting.add(f"{col}2:{col}{len(cells) + 1}", CellIsRule(operator="greaterThan", formula=["0"], fill=BAD_FILL))
-    # ByHour: market rows, local-hour columns, ASA averaged over weekdays weighted by answered questions.
-    heat = wb.create_sheet("ByHour")
-    _put(heat, 1, 1, "ASA (s) by market and local hour, all weekdays; colour from the target (white) to 3x it (red)")
-    heat.cell(row=1, column=1).font = Font(bold=True)
-    markets = list(dict.fromkeys(cells.sort_values("market")["market"]))
-    header = ["market", "timezone"] + [f"{h:02d}:00" for h in range(24)]
-    for j, name in enumerate(header, start=1):
-        c = _put(heat, 2, j, name)
-        c.fill, c.font = HEADER_FILL, HEADER_FONT
-    for i, m in enumerate(markets, start=3):
-        g = cells[cells["market"] == m]
-        _put(heat, i, 1, m)
-        _put(heat, i, 2, g["timezone"].iloc[0])
-        for h in range(24):
-            part = g[(g["hour"] == h) & g["asa_seconds"].notna()]
-            if len(part):
-                w = part["questions"] * (1 - part["bot_share"])
-                value = float((part["asa_seconds"] * w).sum() / w.sum()) if w.sum() else float(part["asa_seconds"].mean())
-                _put(heat, i, 3 + h, round(value, 1), "0")
-    if markets:
-        target = float(cells["asa_target"].min())
-        heat.conditional_formatting.add(f"C3:Z{len(markets) + 2}", ColorScaleRule(
-            start_type="num", start_value=target, start_color="FFFFFF", end_type="num", end_value=3 * target,
-            end_color="F8696B"))
-    heat.freeze_panes = "C3"
-    heat.page_setup.orientation = "landscape"
-    heat.page_setup.fitToWidth, heat.page_setup.fitToHeight = 1, 0
-    heat.sheet_properties.pageSetUpPr.fitToPage = True
-    heat.column_dimensions["B"].width = 20
-    for h in range(24):
-        heat.column_dimensions[get_column_letter(3 + h)].width = 6.5
-    gws = wb.create_sheet("Gaps")
-    if gaps is None:
-        _put(gws, 1, 1, "Give the roster that was worked (--roster) to set scheduled agents against the agents needed.")
-    else:
-        gcols = ["queue", "timezone", "weekday", "hour", "arrivals", "on_shift", "needed", "gap"]
-        _table(gws, gcols, _frame_rows(gaps, gcols), formats={"arrivals": "0.0", "on_shift": "0.00", "needed": "0.00",
-                                                              "gap": "0.00"}, widths={"timezone": 20})
-        if len(gaps):
-            gcol = get_column_letter(gcols.index("gap") + 1)
-            gws.conditional_formatting.add(f"{gcol}2:{gcol}{len(gaps) + 1}",
-                                           CellIsRule(operator="lessThan", formula=["-0.5"], fill=BAD_FILL))
-    wb.properties.creator = wb.properties.lastModifiedBy = "rota"
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.title = title
-    return wb

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scheduler.model import SCALE, UNITS, RotaModel, eligible_queues, required_units, worked_per_interval
+from scheduler.model import UNITS, RotaModel
+from scheduler.week import SCALE, eligible_queues, required_units, worked_per_interval
 from scheduler.shifts import contract_max_minutes, contract_min_minutes
 
 
@@ -217,7 +218,7 @@ def rounded_hint_values(m: RotaModel, solution: list[float]) -> dict[str, int]:
 
 
 def dived_hint_values(m: RotaModel, solution: list[float] | np.ndarray) -> dict[str, int]:
-    """The shifts of an LP solution whose shifts are all whole (`scheduler.rounding`), as a complete hint:
+    """The shifts of an LP solution whose shifts are all whole (`scheduler.search.rounding`), as a complete hint:
     breaks where the LP puts most of them, queues as the greedy serves them. (Breaks at mid-shift instead
     cost 202.4 k against 187.0 k at 300 agents, and LNS with the shifts fixed did not make up for it in
     10 s: 176.4 k against 175.8 k.)"""

@@ -1,0 +1,133 @@
+"""The rota's rules, one builder per rule family, each `build(m: RotaModel) -> objective term`.
+
+Hard rules return 0, objective terms their cost in 1/UNITS currency; `RULES`
+lists them and `build` sums them into the objective in one place. Every
+builder has a check of the same name in `scheduler.validate.checks`, which
+tests walk to keep the two in step. The rules that decide which shifts exist
+at all (templates, leave, the daily window) are applied when the options are
+made (`scheduler.shifts.OPTION_RULES`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from scheduler.calendar import Grid
+from scheduler.domain import Scenario
+from scheduler.model.coverage import pooled_coverage
+from scheduler.model.variables import UNITS, RotaModel
+from scheduler.shifts import ShiftOption, contract_max_minutes, contract_min_minutes
+from scheduler.staffing import Staffing
+from scheduler.week import SCALE, eligible_queues, required_units
+
+
+def one_shift_per_day(m: RotaModel):
+    """An agent works at most one shift per agent-local day."""
+    for a in m.options:
+        for js in m.days(a).values():
+            m.model.AddAtMostOne(m.works(a, j) for j in js)
+    return 0
+
+
+def break_placement(m: RotaModel):
+    """A worked shift with an unpaid break has exactly one break, not in its first or last hour."""
+    for (a, j), lits in m.breaks.items():
+        m.model.Add(sum(b for _, b in lits) == m.works(a, j))
+    return 0
+
+
+def weekly_hours(m: RotaModel):
+    """Paid hours within the contract: min_hours (pro rata for leave) to max_hours."""
+    for a, opts in m.options.items():
+        agent = m.scenario.agents[a]
+        paid = sum(o.paid_minutes * m.works(a, j) for j, o in enumerate(opts))
+        m.model.Add(paid <= contract_max_minutes(agent))
+        low = contract_min_minutes(m.scenario, m.grid, agent)
+        if low > 0:
+            m.model.Add(paid >= low)
+    return 0
+
+
+def max_days(m: RotaModel):
+    """At most max_days shifts in the week."""
+    for a, opts in m.options.items():
+        if len(m.days(a)) > m.scenario.agents[a].max_days:
+            m.model.Add(sum(m.works(a, j) for j in range(len(opts))) <= m.scenario.agents[a].max_days)
+    return 0
+
+
+def min_rest(m: RotaModel):
+    """At least min_rest_hours between the end of one shift and the start of the next (absolute time)."""
+    rest = int(round(m.scenario.policy.rules.min_rest_hours * 60))
+    for a, opts in m.options.items():
+        order = sorted(range(len(opts)), key=lambda j: opts[j].start)
+        for p_idx, p in enumerate(order):
+            for q in order[p_idx + 1:]:
+                if opts[q].start - opts[p].end >= rest:
+                    break  # later options start later still
+                if opts[q].day != opts[p].day:
+                    m.model.AddBoolOr([m.works(a, p).Not(), m.works(a, q).Not()])
+    return 0
+
+
+def max_consecutive_days(m: RotaModel):
+    """No more than max_consecutive_days worked local days in a row."""
+    k = m.scenario.policy.rules.max_consecutive_days
+    for a in m.options:
+        days = m.days(a)
+        if not days:
+            continue
+        first, last = min(days), max(days)
+        span = [first.fromordinal(first.toordinal() + d) for d in range((last - first).days + 1)]
+        for s in range(len(span) - k):
+            window = [m.works(a, j) for d in span[s:s + k + 1] for j in days.get(d, [])]
+            if window:
+                m.model.Add(sum(window) <= k)
+    return 0
+
+
+def wage_cost(m: RotaModel):
+    """Paid minutes at the agent's rate with night and weekend premiums by the local clock; breaks unpaid."""
+    terms = []
+    for (a, j), x in m.x.items():
+        terms.append(m.shift_cost(a, j) * x)
+        for k, b in m.breaks.get((a, j), []):
+            terms.append(-m.break_cost(a, j, k) * b)
+    return sum(terms)
+
+
+def coverage_shortfall(m: RotaModel):
+    """Each interval's requirement per queue; every agent-minute below it costs shortfall_per_agent_hour / 60.
+    A multilingual agent counts toward one queue per interval, never two (pooled: `model.coverage`)."""
+    I = m.grid.interval_minutes
+    required = required_units(m.staffing, I)
+    price = int(round(m.scenario.policy.costs.shortfall_per_agent_hour / 60 / SCALE * UNITS))
+    eligible = eligible_queues(m.scenario)
+    worked, duty = m.worked_minutes()
+    pooled: dict[str, dict[int, list]] = {}
+    heads: dict[str, dict[int, list]] = {}
+    for a, per in worked.items():
+        pool = "+".join(eligible[a])
+        for i, w in per.items():
+            pooled.setdefault(pool, {}).setdefault(i, []).append(w)
+            heads.setdefault(pool, {}).setdefault(i, []).append(duty[a][i])
+    queues_of = {"+".join(eligible[a]): eligible[a] for a in worked}
+    m.coverage = pooled_coverage(m.model, {p: {i: sum(ws) for i, ws in per.items()} for p, per in pooled.items()},
+                                 {p: {i: sum(hs) for i, hs in per.items()} for p, per in heads.items()},
+                                 queues_of, required, I, price)
+    return m.coverage.term
+
+
+RULES: list[Callable[[RotaModel], object]] = [
+    one_shift_per_day, break_placement, weekly_hours, max_days, min_rest, max_consecutive_days,
+    wage_cost, coverage_shortfall,
+]
+
+
+def build(scenario: Scenario, grid: Grid, staffing: Staffing,
+          options: dict[str, list[ShiftOption]] | None = None) -> RotaModel:
+    """The whole model: every rule of `RULES`, their terms summed into the objective (with `options`, on
+    those shifts only)."""
+    m = RotaModel(scenario, grid, staffing, options)
+    m.model.Minimize(sum(rule(m) for rule in RULES))
+    return m

@@ -1,0 +1,88 @@
+"""How the search spends its time: every tuning figure in one dataclass, passed in, not patched.
+
+The search runs on deterministic time, not the wall clock, so the same inputs
+and seed give the same rota on any machine; the time limit converts to a work
+budget at the rate measured per solver worker on 2 cores, and the wall clock
+only caps it. Rates are deterministic seconds per second of one thread,
+measured on the sample, 150 and 300 agents, the 30-minute week and 1,000
+agents; docs/model.md has the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    # -- work per second of one thread, by kind of pass
+    fixed_lns_rate: float = 0.43  # LNS with a plan's shifts fixed, in each of two threads: 0.38-0.61
+    beside_lp_rate: float = 0.55  # the same in one thread beside the LP: 0.53-0.75
+    search_rate: float = 0.3  # a complete search, one thread: 0.20-0.61, mostly 0.34-0.44
+
+    # -- shares of the time limit
+    exact_share: float = 0.05  # a complete search from the greedy plan (proves small weeks optimal)
+    stagger_share: float = 0.1  # at least, for the breaks and queues of those shifts (beside the LP, which takes a core)
+    rounded_share: float = 0.1  # for the breaks and queues of the LP rounded to a rota (dived, or in one go)
+    polish_share: float = 0.05  # at least, LNS on the whole model when there is no LP solution or nothing better
+    lp_share: float = 0.55  # the LP is started when it should end within this share of the time limit
+    rounding_share: float = 0.75  # and rounded by a dive when both should end within this share
+    wall_cap: float = 2.0  # a slower machine may take up to this multiple of the limit rather than plan differently
+
+    # -- the LP (HiGHS's interior point and crossover, search/relax.py): 50-80 iterations, each about
+    # lp_iteration x (variables / 16,870) ** 1.3 s on 2 cores beside the search, and crossover pivots
+    # (about 4 % of the variables) at lp_pivot x (variables / 16,870) s (alone, the sample: 51 and 706 in
+    # 2.5 s; 300 agents, 61 k variables: 65 and 2,454 in 17.9 s; 1,000 agents, 186 k: 79 and 7,592 in 97 s).
+    lp_iteration: float = 0.044
+    lp_pivot: float = 0.00043
+
+    # -- rounding the LP by diving (search/rounding.py): pivots about 0.4 x the variables, each about
+    # dive_pivot x (variables / 34,000) ** 0.85 s (150 agents 0.53 ms, 300 agents 0.78, their 30-minute
+    # week 1.23). At 1,000 agents the first round's took 6.6 ms each, three times this: no dive above
+    # rounding_max_variables, where the formula is not known to hold.
+    dive_pivot: float = 0.00053
+    rounding_max_variables: int = 120_000  # the largest model measured at the formula's pace: 93,573
+    # Where the whole LP's dive does not fit, the restricted model's LP is solved and dived instead
+    # (1,000 agents: 59,125 variables, 60,301 pivots; 300 agents' 21,134: 19,737): one pivot per variable.
+    restricted_pivots: float = 1.0
+    # The share of the agents with a part shift whose shift is fixed each round: few on a small week, so
+    # the LP makes up for each (the sample's dived LP: 43,429 fixing half, 42,985 a quarter, 42,900 a
+    # tenth, 42,846 3 %); half on a large one (300 agents: 29.9 s for 175.2 k with a tenth, 18-20 s for
+    # 175.1-175.3 k with half).
+    dive_share: float = 0.5
+    fine_dive_share: float = 0.05
+    fine_max_variables: int = 25_000
+
+    def whole_lns_rate(self, variables: int) -> float:
+        """LNS on the whole model: 0.25, 0.22 and 0.19 at 17 k, 61 k and 186 k variables."""
+        return 0.25 * min(1.0, (17_000 / variables) ** 0.11)
+
+    def restricted_lns_rate(self, variables: int) -> float:
+        """LNS on the LP-restricted model: 0.39 and 0.41 at 12.6 k and 17.9 k variables in a minute (slower
+        over five), 0.27 and 0.31 at 31 k (the 30-minute week) and 48 k."""
+        return 0.35 * min(1.0, (18_000 / variables) ** 0.32)
+
+    def lp_iteration_seconds(self, variables: int) -> float:
+        return self.lp_iteration * (variables / 16_870) ** 1.3
+
+    def lp_pivot_seconds(self, variables: int) -> float:
+        return self.lp_pivot * variables / 16_870
+
+    def lp_expected_seconds(self, variables: int) -> float:
+        # 51-79 interior-point iterations, and crossover pivots about 4 % of the variables (4.0-4.6 %)
+        return 65 * self.lp_iteration_seconds(variables) + 0.042 * variables * self.lp_pivot_seconds(variables)
+
+    def dive_pivot_seconds(self, variables: int) -> float:
+        return self.dive_pivot * (variables / 34_000) ** 0.85
+
+    def dive_expected_seconds(self, variables: int) -> float:
+        return 0.4 * variables * self.dive_pivot_seconds(variables)
+
+    def lp_seconds(self, lp, variables: int) -> float:
+        """The LP's time and its dive's, from their iterations (deterministic), as the time limit counts it."""
+        return (lp.iterations * self.lp_iteration_seconds(variables) + lp.pivots * self.lp_pivot_seconds(variables)
+                + lp.dive_pivots * self.dive_pivot_seconds(variables))
+
+    def share_per_round(self, variables: int) -> float:
+        """The share of part shifts a dive fixes each round on a model of this many variables."""
+        return self.fine_dive_share if variables <= self.fine_max_variables else self.dive_share
