@@ -194,7 +194,7 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
     from scheduler.io.scenario import load_scenario
     from scheduler.plan import write_outputs
     from scheduler.io.workbook import RunInfo
-    from scheduler.io.roster import read_roster
+    from scheduler.io.roster import read_roster, roster_week
     from scheduler.staffing import compute_staffing
     from scheduler.summary import evaluate_report
     from scheduler.validate import evaluate
@@ -202,7 +202,7 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
     sc = load_scenario(scenario)
     _echo_warnings(sc)
     rows = read_roster(roster, sc)
-    grid = _roster_grid(sc, rows, week)
+    grid = roster_week(sc, rows, week)
     ev = evaluate(sc, grid, compute_staffing(sc, grid), rows)
     path = out_dir / f"{safe_name(roster.stem)}-evaluated.xlsx"
     write_outputs(ev, RunInfo(command="evaluate"), path, None, force=force, with_breaks=True)
@@ -313,40 +313,35 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     """
     from scheduler import simulate as S
     from scheduler.io.files import atomic_outputs, refuse_existing, safe_name, write_csv
-    from scheduler.io.scenario import load_scenario
     from scheduler.io.reports import write_simulation
+    from scheduler.io.roster import read_roster, roster_week
+    from scheduler.io.scenario import load_scenario
     from scheduler.io.workbook import RunInfo, build_workbook, save_workbook
-    from scheduler.io.roster import read_roster
-    from scheduler.staffing import compute_staffing
     from scheduler.textable import table
-    from scheduler.validate import evaluate, place
 
     sc = load_scenario(scenario)
     _echo_warnings(sc)
     rows = read_roster(roster, sc)
-    grid = _roster_grid(sc, rows, week)
+    grid = roster_week(sc, rows, week)
     path = out_dir / f"{safe_name(roster.stem)}-simulated.xlsx"
     refuse_existing(path, *([history_out] if history_out else []), force=force)
-    staffing = compute_staffing(sc, grid)
-    ev = evaluate(sc, grid, staffing, rows)
-    shifts = [s for s in place(sc, grid, rows) if 0 <= s.start < grid.minutes]
-    first = seed if seed is not None else sc.policy.solver.seed
-    click.echo(f"simulating {sc.name} {grid.label}: {runs} runs of {len(shifts)} shifts", err=True)
-    results = S.run_many(sc, grid, staffing, shifts, runs, first, lognormal, processes,
-                         done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True) if k == n or k % 5 == 0 else None,
-                         scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
-    if results is None:
+    click.echo(f"simulating {sc.name} {grid.label}: {runs} runs of {len(rows)} shifts", err=True)
+    sim = S.simulate_roster(sc, grid, rows, runs, seed, lognormal, processes,
+                            done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True) if k == n or k % 5 == 0 else None,
+                            scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
+    if sim is None:
         click.echo("interrupted: no simulation written (a partial set of runs would bias the comparison)", err=True)
         sys.exit(130)
-    rep = S.compare(ev, results)
+    ev, rep = sim.evaluation, sim.report
+    first = seed if seed is not None else sc.policy.solver.seed
     wb = build_workbook(ev, RunInfo(command="simulate"))
     write_simulation(wb, rep, grid.timezone)
     outputs = [path] + ([history_out] if history_out else [])
     with atomic_outputs(*outputs, force=force) as temps:
         save_workbook(wb, temps[0])
         if history_out:
-            write_csv(S.history_frame(S.simulate(sc, grid, staffing, shifts, first, lognormal), sc, grid, staffing, first),
-                      temps[1])
+            write_csv(S.history_frame(S.simulate(sc, grid, ev.staffing, sim.shifts, first, lognormal), sc, grid,
+                                      ev.staffing, first), temps[1])
     w = rep.weekly
     click.echo(table(["queue", "pred_asa_s", "sim_asa_s", "±", "pred_sl", "sim_sl", "±", "within_10%"],
                      [[r.queue, round(r.predicted_asa, 1), round(r.simulated_asa, 1), round(r.asa_ci, 1),
@@ -378,30 +373,19 @@ def forecast(history, scenario, weeks, out_file, force) -> None:
     Example:
       rota forecast inputs/sample/history.csv.gz --scenario inputs/sample --out outputs/forecast.csv
     """
-    from scheduler import forecast as F
+    from scheduler import forecasting as F
     from scheduler.io.files import atomic_outputs, write_csv
-    from scheduler.io.history import load_history, market_facts, slot_label, weekly_counts, with_local
+    from scheduler.io.history import load_history
     from scheduler.io.scenario import load_scenario
     from scheduler.textable import table
 
     sc = load_scenario(scenario)
-    f = with_local(load_history(history, sc), sc)
-    interval = sc.policy.plan.interval_minutes
-    counts = weekly_counts(f, interval, {m: mk.timezone for m, mk in sc.markets.items()})
-    rows, accuracy = [], []
-    for market in sc.markets:
-        weeks_of = counts.get(market)
-        if weeks_of is None or weeks_of.empty:
-            click.echo(f"warning: no complete week of history for market {market}; it gets no forecast rows", err=True)
-            continue
-        profile, acc = F.forecast_market(weeks_of, weeks)
-        rows += [{"market": market, "start": slot_label(k, interval), "questions": round(float(q), 1)}
-                 for k, q in enumerate(profile)]
-        if acc:
-            accuracy.append((market, acc))
-    import pandas as pd
+    fc = F.forecast(load_history(history, sc), sc, weeks)
+    for market in fc.missing:
+        click.echo(f"warning: no complete week of history for market {market}; it gets no forecast rows", err=True)
     with atomic_outputs(out_file, force=force) as (tmp,):
-        write_csv(pd.DataFrame(rows, columns=["market", "start", "questions"]), tmp)
+        write_csv(fc.rows, tmp)
+    accuracy, facts = [(a.market, a) for a in fc.accuracy], fc.facts
     click.echo(table(["market", "weeks", "wape", "wape_naive", "beats_naive", "trend_per_week"],
                      [[m, a.weeks_used, f"{a.wape:.1%}", f"{a.wape_naive:.1%}", "yes" if a.beats_naive else "NO",
                        f"{a.trend_per_week:+.1%}"] for m, a in accuracy],
@@ -409,7 +393,6 @@ def forecast(history, scenario, weeks, out_file, force) -> None:
     for m, a in accuracy:
         if not a.beats_naive:
             click.echo(f"{m}: the forecast does not beat seasonal-naive on the held-out week")
-    facts = sorted(market_facts(f), key=lambda x: list(sc.markets).index(x.market))
     click.echo("")
     click.echo(table(["market", "questions", "aht_s", "(markets.csv)", "bot", "(markets.csv)", "complex", "(markets.csv)",
                       "patience_s", "(markets.csv)"],
@@ -439,7 +422,7 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
     """
     from datetime import datetime, time, timedelta
 
-    from scheduler import review as R
+    from scheduler import reviewing as R
     from scheduler.io.files import atomic_outputs, safe_name
     from scheduler.io.history import load_history
     from scheduler.io.scenario import load_scenario
@@ -449,12 +432,8 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
 
     sc = load_scenario(scenario)
     hist = load_history(history, sc)
-    cells = R.review_cells(hist, sc)
-    gaps = None
-    if roster:
-        rows = read_roster(roster, sc)
-        grid = _roster_grid(sc, rows, week)
-        gaps = R.roster_gaps(hist, sc, rows, grid.first_day)
+    rv = R.review(sc, hist, read_roster(roster, sc) if roster else None, week)
+    cells, gaps = rv.cells, rv.gaps
     last = hist["arrived"].max()
     stem = safe_name(Path(history).name.split(".")[0])
     path = out_dir / f"{safe_name(sc.name)}-{stem}-review.xlsx"
@@ -466,28 +445,10 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
     click.echo(f"{len(hist):,} questions from {hist['arrived'].min():%Y-%m-%d} to {last:%Y-%m-%d}; "
                f"{len(missed)} of {len(cells)} market-hours miss a target")
     click.echo("worst gaps:" if gaps is not None else "worst hours:")
-    for line in R.worst_gaps(cells, gaps, sc):
+    for line in rv.lines:
         click.echo(f"  {line}")
     click.echo(f"\nwrote {path}")
     _log(sc, f"reviewed, {len(missed)} of {len(cells)} market-hours miss a target", path)
-
-
-def _roster_grid(sc, rows, week):
-    """The planning week holding most of the roster's shifts, unless --week says."""
-    from collections import Counter
-    from datetime import timedelta
-
-    from scheduler.calendar import planning_grid, week_start_date
-    if week or not rows:
-        return planning_grid(sc, week)
-    counts: Counter = Counter()
-    for r in rows:
-        first = week_start_date(r.date, sc.policy.plan.week_start)
-        for candidate in (first - timedelta(days=7), first, first + timedelta(days=7)):
-            g = planning_grid(sc, candidate)
-            if 0 <= r.span(sc, g)[0] < g.minutes:
-                counts[candidate] += 1
-    return planning_grid(sc, max(sorted(counts), key=lambda d: counts[d]) if counts else None)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -22,18 +22,27 @@ def clock_text(minutes: int | None) -> str:
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
+def setting(default, *, lo: float | None = None, hi: float | None = None, choices: tuple | None = None,
+            kind: str | None = None):
+    """A policy.toml setting: its default and what a value must be, in one place. The loader parses every
+    setting from this (`scheduler.io.scenario.load_policy`): a number within [lo, hi] (whole if the field
+    is an int), one of `choices`, or a `kind` of text ("timezone", "clock" HH:MM, "weekday")."""
+    return field(default=default, metadata={"lo": lo, "hi": hi, "choices": choices, "kind": kind})
+
+
 @dataclass(frozen=True)
 class Targets:
     """Response targets of a queue; the defaults are the team's KPIs."""
 
-    first_response_seconds: float = 30.0
-    service_level: float = 0.8
-    answer_within_seconds: float = 60.0
-    complex_answer_within_seconds: float = 180.0
-    max_abandon_rate: float = 0.05
-    max_occupancy: float = 0.85
-    shrinkage: float = 0.0
-    min_resolution_rate: float = 0.85  # resolved on first contact, in the viewer's language (reviewed, not staffed)
+    first_response_seconds: float = setting(30.0, lo=0.001)
+    service_level: float = setting(0.8, lo=0, hi=1)
+    answer_within_seconds: float = setting(60.0, lo=0)
+    complex_answer_within_seconds: float = setting(180.0, lo=0)
+    max_abandon_rate: float = setting(0.05, lo=0, hi=1)
+    max_occupancy: float = setting(0.85, lo=0.01, hi=1)
+    shrinkage: float = setting(0.0, lo=0, hi=0.95)
+    # resolved on first contact, in the viewer's language (reviewed, not staffed)
+    min_resolution_rate: float = setting(0.85, lo=0, hi=1)
 
 
 TARGET_FIELDS = tuple(Targets.__dataclass_fields__)
@@ -41,33 +50,33 @@ TARGET_FIELDS = tuple(Targets.__dataclass_fields__)
 
 @dataclass(frozen=True)
 class PlanSettings:
-    timezone: str = "Asia/Shanghai"
-    interval_minutes: int = 60
-    days: int = 7
-    week_start: int = 0  # Monday
-    pool_by: str = "language"  # or "market"
+    timezone: str = setting("Asia/Shanghai", kind="timezone")
+    interval_minutes: int = setting(60, choices=(15, 30, 60))
+    days: int = setting(7, lo=1, hi=28)
+    week_start: int = setting(0, kind="weekday")  # Monday
+    pool_by: str = setting("language", choices=("language", "market"))
     # Length of one forecast row; None = inferred from the spacing of the rows.
-    forecast_interval_minutes: int | None = None
+    forecast_interval_minutes: int | None = setting(None, choices=(5, 10, 15, 20, 30, 60))
 
 
 @dataclass(frozen=True)
 class RuleSettings:
-    min_rest_hours: float = 11.0
-    max_consecutive_days: int = 6
-    night_start: int = 22 * 60
-    night_end: int = 6 * 60
+    min_rest_hours: float = setting(11.0, lo=0, hi=48)
+    max_consecutive_days: int = setting(6, lo=1, hi=28)
+    night_start: int = setting(22 * 60, kind="clock")
+    night_end: int = setting(6 * 60, kind="clock")
 
 
 @dataclass(frozen=True)
 class CostSettings:
-    shortfall_per_agent_hour: float = 50.0
+    shortfall_per_agent_hour: float = setting(50.0, lo=0)
 
 
 @dataclass(frozen=True)
 class SolverSettings:
-    time_limit_seconds: float = 30.0
-    workers: int = 2
-    seed: int = 0
+    time_limit_seconds: float = setting(30.0, lo=0.1)
+    workers: int = setting(2, lo=1, hi=256)
+    seed: int = setting(0, lo=0, hi=2**31 - 1)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from scheduler.calendar import Grid, planning_grid
 from scheduler.domain import Scenario
 from scheduler.errors import InternalError
@@ -31,6 +33,41 @@ class Plan:
     staffing: Staffing
     result: SolveResult
     evaluation: Evaluation
+
+    @property
+    def roster(self) -> pd.DataFrame:
+        """The Roster sheet's rows, the HR import: one row per shift, in the documented column order."""
+        return roster_csv_frame(roster_records(self.evaluation))
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """Per queue and interval (planning time zone): required, scheduled, shortfall and predicted KPIs."""
+        return self.evaluation.coverage
+
+    @property
+    def markets(self) -> pd.DataFrame:
+        """The same per market, in the market's local time."""
+        return self.evaluation.markets
+
+    @property
+    def agents(self) -> pd.DataFrame:
+        """Per agent: days, hours, nights, weekend shifts and cost against the contract."""
+        return self.evaluation.agents
+
+    @property
+    def total(self) -> float:
+        """Wages plus the shortfall at its price, as the validator recomputes them."""
+        return self.evaluation.total
+
+    @property
+    def bound(self) -> float:
+        """The proven lower bound on the total (NaN where none was proven in the time limit)."""
+        return self.result.bound
+
+    @property
+    def gap(self) -> float:
+        """(total - bound) / total, a fraction."""
+        return self.result.gap
 
     @property
     def info(self) -> RunInfo:
@@ -87,3 +124,21 @@ def write_outputs(ev: Evaluation, info: RunInfo, workbook: Path, roster_csv: Pat
         save_workbook(wb, temps[0])
         if roster_csv:
             write_csv(roster_csv_frame(roster_records(ev)), temps[1])
+
+
+def write_workbook(plan: Plan, out_dir: Path | str = "outputs", force: bool = False) -> tuple[Path, Path]:
+    """Write the plan's workbook and roster CSV (`<scenario>-<year>-W<week>.xlsx` and `...-roster.csv`) into
+    `out_dir`, both or neither; an existing file is replaced only with `force`. Returns both paths."""
+    workbook, roster_csv = output_paths(plan.scenario, plan.grid, Path(out_dir))
+    write_outputs(plan.evaluation, plan.info, workbook, roster_csv, force=force)
+    return workbook, roster_csv
+
+
+def evaluate_roster(scenario: Scenario, roster, week: date | None = None) -> Evaluation:
+    """Score a roster (a path to our workbook or a roster CSV, or RosterRows): every broken rule, coverage,
+    targets, cost recomputed. The week defaults to the one holding most of its shifts."""
+    from scheduler.io.roster import read_roster, roster_week
+
+    rows = read_roster(roster, scenario) if isinstance(roster, (str, Path)) else list(roster)
+    grid = roster_week(scenario, rows, week)
+    return evaluate(scenario, grid, compute_staffing(scenario, grid), rows)

@@ -16,6 +16,10 @@ from scheduler.calendar import Grid, leave_spans, localize
 from scheduler.domain import Agent, Scenario, clock_text
 
 EDGE_MINUTES = 60  # no break in the first or last hour of a shift
+# The rules kept by which shifts exist at all, rather than by a builder of the model: a shift of no template,
+# one inside leave or outside the agent's daily window is never an option; a language the agent does not
+# speak is never among its queues (`scheduler.week.eligible_queues`). The validator checks each by this name.
+OPTION_RULES = ("template", "leave", "daily_window", "language")
 BREAK_SPREAD_MINUTES = 60  # the optimiser staggers breaks within an hour either side of mid-shift
 
 

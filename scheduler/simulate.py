@@ -366,3 +366,33 @@ def history_frame(out: Outcome, scenario: Scenario, grid: Grid, staffing: Staffi
         "resolved": f["answered_at"].notna().astype(int),
         "reply_language": [scenario.markets[m].language if a else "" for m, a in zip(f["market"], f["agent"])],
     }).reset_index(drop=True)
+
+
+@dataclass
+class SimulatedWeek:
+    """A roster's week played `runs` times: the evaluation (what the plan predicts), the comparison with
+    the simulation, and the shifts that were played."""
+
+    evaluation: object  # scheduler.validate.Evaluation
+    report: SimulationReport
+    shifts: list[Shift]
+    runs: int
+
+
+def simulate_roster(scenario: Scenario, grid: Grid, rows: list, runs: int = 20, seed: int | None = None,
+                    lognormal: bool = False, processes: int | None = None, done=None, scheduler: str | None = None,
+                    echo=None) -> SimulatedWeek | None:
+    """Evaluate the roster rows of the week `grid` and play them `runs` times (seeds `seed`, `seed`+1, ...;
+    default policy.toml's); None when interrupted (a partial set of runs would bias the comparison)."""
+    from scheduler.staffing import compute_staffing
+    from scheduler.validate import evaluate, place
+
+    staffing = compute_staffing(scenario, grid)
+    ev = evaluate(scenario, grid, staffing, rows)
+    shifts = [s for s in place(scenario, grid, rows) if 0 <= s.start < grid.minutes]
+    first = seed if seed is not None else scenario.policy.solver.seed
+    results = run_many(scenario, grid, staffing, shifts, runs, first, lognormal, processes, done=done,
+                       scheduler=scheduler, echo=echo)
+    if results is None:
+        return None
+    return SimulatedWeek(ev, compare(ev, results), shifts, runs)

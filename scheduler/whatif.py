@@ -263,3 +263,16 @@ def answer(rows: list[dict]) -> list[str]:
         lines.append(f"cheapest variant by total: {cheapest['variant']} ({cheapest['changes']}), total "
                      f"{cheapest['total']:,.2f} = cost {cheapest['cost']:,.2f} + shortfall {cheapest['shortfall_hours']:,.1f} h")
     return lines
+
+
+def run_whatif(scenario: Scenario, changes: list[Change | Sweep], week: date | None = None, *,
+               time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
+               processes: int | None = None, scheduler: str | None = None,
+               done: Callable[[dict, int, int], None] | None = None) -> tuple[list[dict], bool]:
+    """The baseline and each variant the `changes` make (`Hire`, `Remove`, `Demand`, or a `Sweep` of hires),
+    planned with the same settings: one row per variant, as in the Variants sheet, and whether all finished.
+    An impossible change (removing an unknown agent) fails here, before any planning."""
+    vs = variants(changes)
+    for v in vs:
+        apply(scenario, list(v.changes))
+    return run_variants(scenario, vs, week, time_limit, workers, seed, processes, done, scheduler=scheduler)

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from clirun import rota
 from scenario_builder import agent, write_scenario
-from scheduler import forecast as F
-from scheduler import review as R
+from scheduler import forecasting as F
+from scheduler import reviewing as R
 from scheduler.io.history import load_history, weekly_counts, with_local
 from scheduler.io.scenario import load_scenario
 

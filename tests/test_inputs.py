@@ -176,3 +176,33 @@ def test_thousands_separator_is_ambiguous(tmp_path, capsys):
     assert r.code == 2 and "forecast.csv, row 2, column questions: '1,200': ambiguous" in r.err
     edit(folder, "forecast", 2, "questions", "1,5")
     assert rota(capsys, "check", folder).code == 0  # a decimal comma alone is read as 1.5
+
+
+def test_every_policy_setting_is_parsed_from_its_field(tmp_path):
+    """A policy setting is one field (`domain.setting`): writing every default back into policy.toml loads
+    the same policy, and a field added without its parsing spec fails here, not as a user's traceback."""
+    from dataclasses import fields
+
+    from scheduler.domain import WEEKDAYS, Policy, clock_text
+    from scheduler.io.scenario import load_policy
+    from scheduler.errors import Problems
+
+    lines = []
+    for section in fields(Policy):
+        lines.append(f"[{section.name}]")
+        for f in fields(section.default_factory()):
+            meta = f.metadata
+            assert set(meta) == {"lo", "hi", "choices", "kind"}, f"{section.name}.{f.name} is not a setting()"
+            value = getattr(section.default_factory(), f.name)
+            if value is None:
+                continue
+            if meta["kind"] == "clock":
+                text = f'"{clock_text(value)}"'
+            elif meta["kind"] == "weekday":
+                text = f'"{WEEKDAYS[value]}"'
+            else:
+                text = f'"{value}"' if isinstance(value, str) else repr(value)
+            lines.append(f"{f.name} = {text}")
+    (tmp_path / "policy.toml").write_text("\n".join(lines) + "\n")
+    problems = Problems()
+    assert load_policy(tmp_path, problems) == Policy() and problems.items == []

@@ -156,3 +156,20 @@ def _parse_date(text: str) -> date:
 def _read_roster_sheet(path: Path, problems: Problems) -> Table | None:
     from scheduler.io.tables import read_sheet
     return read_sheet(path, "roster", problems, book_label=path.name)
+
+
+def roster_week(scenario: Scenario, rows: list[RosterRow], week: date | None = None) -> Grid:
+    """The planning week holding most of the roster's shifts, unless `week` says."""
+    from collections import Counter
+
+    from scheduler.calendar import planning_grid, week_start_date
+    if week or not rows:
+        return planning_grid(scenario, week)
+    counts: Counter = Counter()
+    for r in rows:
+        first = week_start_date(r.date, scenario.policy.plan.week_start)
+        for candidate in (first - timedelta(days=7), first, first + timedelta(days=7)):
+            g = planning_grid(scenario, candidate)
+            if 0 <= r.span(scenario, g)[0] < g.minutes:
+                counts[candidate] += 1
+    return planning_grid(scenario, max(sorted(counts), key=lambda d: counts[d]) if counts else None)

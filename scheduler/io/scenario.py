@@ -40,37 +40,13 @@ def load_policy(folder: Path, problems: Problems) -> Policy:
 
     sections = {"plan": PlanSettings, "targets": Targets, "rules": RuleSettings,
                 "costs": CostSettings, "solver": SolverSettings}
-    parsers: dict[str, Callable[[Any], Any]] = {
-        "timezone": lambda v: parse_timezone(str(v)),
-        "interval_minutes": _choice(15, 30, 60),
-        "days": _toml_number(1, 28, integer=True),
-        "week_start": lambda v: parse_weekday(str(v)),
-        "pool_by": _choice("language", "market"),
-        "forecast_interval_minutes": _choice(5, 10, 15, 20, 30, 60),
-        "first_response_seconds": _toml_number(0.001),
-        "service_level": _toml_number(0, 1),
-        "answer_within_seconds": _toml_number(0),
-        "complex_answer_within_seconds": _toml_number(0),
-        "max_abandon_rate": _toml_number(0, 1),
-        "max_occupancy": _toml_number(0.01, 1),
-        "shrinkage": _toml_number(0, 0.95),
-        "min_resolution_rate": _toml_number(0, 1),
-        "min_rest_hours": _toml_number(0, 48),
-        "max_consecutive_days": _toml_number(1, 28, integer=True),
-        "night_start": lambda v: parse_clock(str(v)),
-        "night_end": lambda v: parse_clock(str(v)),
-        "shortfall_per_agent_hour": _toml_number(0),
-        "time_limit_seconds": _toml_number(0.1),
-        "workers": _toml_number(1, 256, integer=True),
-        "seed": _toml_number(0, 2**31 - 1, integer=True),
-    }
     built = {}
     for section, cls in sections.items():
         given = data.get(section, {})
         if not isinstance(given, dict):
             problems.add("policy.toml", None, f"[{section}]", str(given), "expected a table of settings")
             given = {}
-        known = {f.name for f in fields(cls)}
+        known = {f.name: f for f in fields(cls)}
         values = {}
         for key, value in given.items():
             if key not in known:
@@ -78,7 +54,7 @@ def load_policy(folder: Path, problems: Problems) -> Policy:
                              f"unknown setting; expected one of {', '.join(sorted(known))}")
                 continue
             try:
-                values[key] = parsers[key](value)
+                values[key] = _parser(known[key])(value)
             except ValueError as e:
                 problems.add("policy.toml", None, f"[{section}] {key}", str(value), str(e))
         built[section] = cls(**values)
@@ -87,6 +63,18 @@ def load_policy(folder: Path, problems: Problems) -> Policy:
             problems.add("policy.toml", None, f"[{section}]", None,
                          f"unknown section; expected {', '.join('[' + s + ']' for s in sections)}")
     return Policy(**built)
+
+
+def _parser(f) -> Callable[[Any], Any]:
+    """How a policy.toml setting is read, from its field (`scheduler.domain.setting`)."""
+    meta = f.metadata
+    kinds = {"timezone": lambda v: parse_timezone(str(v)), "clock": lambda v: parse_clock(str(v)),
+             "weekday": lambda v: parse_weekday(str(v))}
+    if meta.get("kind"):
+        return kinds[meta["kind"]]
+    if meta.get("choices"):
+        return _choice(*meta["choices"])
+    return _toml_number(meta.get("lo"), meta.get("hi"), integer=str(f.type).startswith("int"))
 
 
 def _toml_number(lo=None, hi=None, integer=False):

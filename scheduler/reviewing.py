@@ -184,3 +184,25 @@ def _asa(cells: pd.DataFrame, scenario: Scenario, queue: str, days: list[int], a
     w = part["questions"] * (1 - part["bot_share"])
     ok = part["asa_seconds"].notna()
     return float((part["asa_seconds"][ok] * w[ok]).sum() / w[ok].sum()), float(part["asa_target"].min())
+
+
+@dataclass
+class Review:
+    """What viewers got: per market and local weekday-hour against every target (`cells`, worst first in
+    `lines`), and, given the roster that was worked, agents on each queue against those needed (`gaps`)."""
+
+    cells: pd.DataFrame
+    gaps: pd.DataFrame | None
+    lines: list[str]
+
+
+def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: date | None = None) -> Review:
+    """Review a loaded chat history (`scheduler.io.history.load_history`), with the roster that was worked
+    (RosterRows) if given."""
+    from scheduler.io.roster import roster_week
+
+    cells = review_cells(history, scenario)
+    gaps = None
+    if roster_rows is not None:
+        gaps = roster_gaps(history, scenario, roster_rows, roster_week(scenario, roster_rows, week).first_day)
+    return Review(cells, gaps, worst_gaps(cells, gaps, scenario))

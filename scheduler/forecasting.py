@@ -16,7 +16,7 @@ dependency for what a weighted profile and a trend do transparently.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -83,3 +83,37 @@ def forecast_market(weeks: pd.DataFrame, max_weeks: int) -> tuple[np.ndarray, Ac
         naive = np.nan_to_num(weeks.iloc[-2].to_numpy(dtype=float))
         accuracy = Accuracy("", len(recent), wape(ours, held), wape(naive, held), trend)
     return base, accuracy
+
+
+@dataclass
+class Forecast:
+    """Next week's typical-week forecast of every market with history, as `forecast.csv` rows
+    (`market, start, questions`), with its accuracy per market and what the history says of each market."""
+
+    rows: pd.DataFrame
+    accuracy: list[Accuracy]
+    facts: list  # scheduler.io.history.MarketFacts, in the order of markets.csv
+    missing: list[str]  # markets with no complete week of history: no rows
+
+
+def forecast(history: pd.DataFrame, scenario, weeks: int = 6) -> Forecast:
+    """The forecast of `scenario`'s markets from a loaded chat history (`scheduler.io.history.load_history`),
+    from its last `weeks` complete weeks, at the planning interval."""
+    from scheduler.io.history import market_facts, slot_label, weekly_counts, with_local
+
+    f = with_local(history, scenario)
+    interval = scenario.policy.plan.interval_minutes
+    counts = weekly_counts(f, interval, {m: mk.timezone for m, mk in scenario.markets.items()})
+    rows, accuracy, missing = [], [], []
+    for market in scenario.markets:
+        weeks_of = counts.get(market)
+        if weeks_of is None or weeks_of.empty:
+            missing.append(market)
+            continue
+        shape, acc = forecast_market(weeks_of, weeks)
+        rows += [{"market": market, "start": slot_label(k, interval), "questions": round(float(q), 1)}
+                 for k, q in enumerate(shape)]
+        if acc:
+            accuracy.append(replace(acc, market=market) if acc.market != market else acc)
+    facts = sorted(market_facts(f), key=lambda x: list(scenario.markets).index(x.market))
+    return Forecast(pd.DataFrame(rows, columns=["market", "start", "questions"]), accuracy, facts, missing)
