@@ -144,3 +144,38 @@ def test_the_loop_end_to_end(scenario, tmp_path, capsys):
     wb = load_workbook(tmp_path / "o" / "h-hist-review.xlsx")
     assert wb.sheetnames == ["Review", "ByHour", "Gaps"]
     assert [c.value for c in wb["Gaps"][1]] == ["queue", "timezone", "weekday", "hour", "arrivals", "on_shift", "needed", "gap"]
+
+
+# ------------------------------------------------------------------ the forecast's weights and trend, by hand
+
+def weeks(*rows) -> pd.DataFrame:
+    """Weekly counts per slot, oldest week first (as `weekly_counts` gives them)."""
+    return pd.DataFrame([list(r) for r in rows], dtype=float)
+
+
+def test_recent_weeks_weigh_more_by_the_decay():
+    assert F.DECAY == 0.7  # weights 1, 0.7, 0.49, ... by age, as the module says
+    # Two weeks: too few for a trend. A slot missing in a week is averaged over the weeks that have it.
+    base, trend = F.profile(weeks([10, 0, 4], [20, 10, math.nan]))
+    assert base == pytest.approx([(0.7 * 10 + 20) / 1.7, 10 / 1.7, 4.0]) and trend == 0.0
+    # Three weeks with the same total: the profile shifts between slots, the level does not move.
+    base, trend = F.profile(weeks([10, 20], [20, 10], [15, 15]))
+    assert base == pytest.approx([(0.49 * 10 + 0.7 * 20 + 15) / 2.19, (0.49 * 20 + 0.7 * 10 + 15) / 2.19])
+    assert trend == pytest.approx(0.0, abs=1e-9)
+    # Totals 10, 30, 20: a slope of 5 a week with a standard error of 8.7 (t = 0.58) is no clear trend.
+    base, trend = F.profile(weeks([10], [30], [20]))
+    assert base == pytest.approx([(0.49 * 10 + 0.7 * 30 + 20) / 2.19]) and trend == 0.0
+
+
+def test_a_clear_trend_is_followed_and_clipped_to_half_or_double():
+    # 100, 110, 120: the weighted level (49 + 77 + 120) / 2.19 = 112.3 is scaled to the line's next week, 130.
+    base, trend = F.profile(weeks([100], [110], [120]))
+    assert base == pytest.approx([130.0]) and trend == pytest.approx(10 / 110)
+    # Totals 11, 110, 209: the line says 308, 2.3 times the weighted level 291.4 / 2.19 = 133.1: held at
+    # double, every slot alike.
+    base, trend = F.profile(weeks([10, 1], [100, 10], [190, 19]))
+    level = (0.49 * 10 + 0.7 * 100 + 190) / 2.19
+    assert base == pytest.approx([2 * level, 2 * level / 10]) and trend == pytest.approx(90 / 100)
+    # 100, 70, 40: the line says 10, a sixth of the weighted level 138 / 2.19 = 63.0: held at half.
+    base, trend = F.profile(weeks([100], [70], [40]))
+    assert base == pytest.approx([0.5 * 138 / 2.19]) and trend == pytest.approx(-30 / 70)

@@ -1,7 +1,9 @@
 """The simulation against exact theory, its routing rules, and `rota simulate` end to end."""
 
 import csv
+import math
 from datetime import date
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from scheduler.staffing import erlang
 from scheduler.calendar import planning_grid
 from scheduler.io.scenario import load_scenario
 from scheduler.io.roster import RosterRow
-from scheduler.simulate import simulate
+from scheduler.simulate import _close, compare, simulate
 from scheduler.staffing import compute_staffing
 from scheduler.validate import Shift
 
@@ -133,3 +135,84 @@ def test_rota_simulate_end_to_end(tmp_path, capsys):
     assert list(rows[0]) == ["market", "arrived_at", "first_reply_at", "ended_at", "handled_by", "complex",
                              "resolved", "reply_language"]
     assert {r["market"] for r in rows} == {"US", "FR"} and all(r["arrived_at"].endswith("Z") for r in rows)
+
+
+# ------------------------------------------------------------------ predicted against simulated: the judgement
+
+def predicted():
+    """What the evaluator predicted for queue en over three hours: ASA 20 s and 40 s where two agents are on, and
+    an hour with questions and nobody on (ASA undefined, one agent short). Weekly by hand: ASA over the staffed
+    hours (20*10 + 40*10) / 20 = 30 s; service level over all arrivals (0.8*10 + 0.6*10 + 0*5) / 25 = 0.56."""
+    starts = pd.date_range("2026-11-29 16:00", periods=3, freq="h", tz="UTC")
+    coverage = pd.DataFrame({
+        "queue": "en", "interval": [0, 1, 2], "interval_start": starts, "arrivals": [10.0, 10.0, 5.0],
+        "required": [2.0, 2.0, 1.0], "scheduled": [2.0, 2.0, 0.0], "gap": [0.0, 0.0, -1.0],
+        "asa_seconds": [20.0, 40.0, math.inf], "service_level": [0.8, 0.6, 0.0],
+        "complex_service_level": [math.nan] * 3, "abandon_rate": [0.0, 0.0, 0.0]})
+    markets = coverage.assign(market="US", local_start=starts.tz_localize(None), timezone="UTC")
+    return SimpleNamespace(coverage=coverage, markets=markets, shifts=[], scenario=None)
+
+
+def run(waits, within):
+    """One simulated run's counts (as `cell_counts` gives them): every question answered, none complex or
+    abandoned; `waits` is the seconds waited in all, `within` the questions answered within the target."""
+    return pd.DataFrame({"queue": "en", "market": "US", "interval": [0, 1, 2], "arrivals": [10, 10, 5],
+                         "answered": [10, 10, 5], "wait_sum": [float(w) for w in waits], "within": within,
+                         "complex": 0, "complex_within": 0, "abandoned": 0})
+
+
+def test_prediction_and_simulation_agree():
+    # Hour 0: runs at 17 s and 25 s, mean 21 s, 95 % half-width 0.98 * 8 = 7.84 s: 20 s is inside.
+    # Hour 1: 42 s and 38 s, mean 40 s. Hour 2 is unstaffed: its 200 s waits are no part of the weekly ASA
+    # (with them it would be 64 s, not 30.5 s), and its undefined prediction is never flagged.
+    rep = compare(predicted(), [run([170, 420, 1000], [8, 6, 0]), run([250, 380, 1000], [8, 6, 0])])
+    assert list(rep.cells["disagrees"]) == ["", "", ""]
+    assert list(rep.cells["sim_asa_seconds"]) == pytest.approx([21.0, 40.0, 200.0])
+    assert rep.cells["sim_asa_seconds_ci"].iloc[0] == pytest.approx(1.96 * 8 / 2)
+    [week] = rep.weekly.to_dict("records")
+    assert (week["predicted_asa"], week["simulated_asa"]) == pytest.approx((30.0, 30.5))
+    assert (week["predicted_sl"], week["simulated_sl"]) == pytest.approx((0.56, 0.56))
+    assert week["within_10pct"] is True and week["why"] == ""
+
+
+def test_prediction_and_simulation_disagree():
+    # Hour 1 simulates at 60 s and 62 s (mean 61 s, half-width 1.96 s) against 40 s predicted, and 3 of 10 within
+    # the target in both runs against 0.6: both flagged. Over the week 40.5 s against 30 s and 0.44 against 0.56.
+    rep = compare(predicted(), [run([190, 600, 1000], [8, 3, 0]), run([210, 620, 1000], [8, 3, 0])])
+    assert list(rep.cells["disagrees"]) == ["", "asa_seconds,service_level", ""]
+    [week] = rep.weekly.to_dict("records")
+    assert (week["simulated_asa"], week["simulated_sl"]) == pytest.approx((40.5, 0.44))
+    assert week["within_10pct"] is False
+    assert week["why"].startswith("1 intervals below the requirement")  # hour 2, one agent short
+
+
+def test_a_tight_interval_can_disagree_while_the_week_agrees():
+    # Hour 0 at 24 s in both runs (no spread): 20 s predicted is outside, so it is flagged; the week is at
+    # (240 + 400) / 20 = 32 s against 30 s, within 10 %.
+    rep = compare(predicted(), [run([240, 400, 1000], [8, 6, 0]), run([240, 400, 1000], [8, 6, 0])])
+    assert list(rep.cells["disagrees"]) == ["asa_seconds", "", ""]
+    assert rep.weekly["within_10pct"].tolist() == [True]
+
+
+def test_service_level_alone_can_fail_the_week():
+    # ASA as in the agreeing case (30.5 s against 30 s), but hour 1 has 4 of 10 within the target in both runs:
+    # 12 of 25 = 0.48 over the week against 0.56 predicted, 8 points off where 10 % allows 4.8.
+    rep = compare(predicted(), [run([170, 420, 1000], [8, 4, 0]), run([250, 380, 1000], [8, 4, 0])])
+    assert list(rep.cells["disagrees"]) == ["", "service_level", ""]
+    [week] = rep.weekly.to_dict("records")
+    assert (week["simulated_asa"], week["simulated_sl"]) == pytest.approx((30.5, 0.48))
+    assert week["within_10pct"] is False
+
+
+@pytest.mark.parametrize("pred, sim, absolute, close", [
+    (30.0, 33.2, 2.0, True),     # 3.2 s off: 10 % of the simulated 33.2 s is 3.32 s (of the predicted, 3 s)
+    (30.0, 34.0, 2.0, False),    # 4 s off, 10 % of 34 s is 3.4 s
+    (0.5, 2.0, 2.0, True),       # near zero: within 2 s
+    (0.0, 2.5, 2.0, False),
+    (0.50, 0.55, 0.02, True),    # service level: 5 points off, 10 % of 0.55
+    (0.50, 0.56, 0.02, False),
+    (0.00, 0.015, 0.02, True),   # near zero: within 2 points
+    (math.nan, 10.0, 2.0, True),  # nothing to compare
+])
+def test_within_ten_percent(pred, sim, absolute, close):
+    assert _close(pred, sim, absolute) is close
