@@ -3,7 +3,8 @@
 Per market and typical-week slot (weekday and local time, the planning
 interval), the forecast is a weighted mean of the last N complete weeks,
 recent weeks weighing more (weights 1, 0.7, 0.49, ... by age), scaled by a
-linear trend of the weekly totals when the trend is clear (|t| > 2). It is
+linear trend of the weekly totals when the trend is clear (|t| > 2), held
+between half and double the recent level. It is
 checked on the last week held out, against seasonal-naive ("same slot last
 week"), by weighted absolute percentage error.
 
@@ -59,8 +60,10 @@ def profile(weeks: pd.DataFrame) -> tuple[np.ndarray, float]:
         if se == 0 or abs(slope) / se > 2:
             level_now = (w @ totals) / w.sum()  # what `base` reflects
             projected = slope * n + intercept
-            if level_now > 0 and projected > 0:
-                factor = float(np.clip(projected / level_now, 0.5, 2.0))
+            if level_now > 0:
+                # A fall the line projects below zero is held at half, like any steep fall: skipping it
+                # made a steeper fall forecast more than a gentler one.
+                factor = float(np.clip(max(projected, 0.0) / level_now, 0.5, 2.0))
                 base = base * factor
                 trend = slope / totals.mean()
     return base, trend

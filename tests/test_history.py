@@ -179,3 +179,12 @@ def test_a_clear_trend_is_followed_and_clipped_to_half_or_double():
     # 100, 70, 40: the line says 10, a sixth of the weighted level 138 / 2.19 = 63.0: held at half.
     base, trend = F.profile(weeks([100], [70], [40]))
     assert base == pytest.approx([0.5 * 138 / 2.19]) and trend == pytest.approx(-30 / 70)
+
+
+def test_a_fall_projected_below_zero_is_held_at_half_not_ignored():
+    """A fall the trend line projects below zero is held at half the recent level, like any steep fall
+    (it used to be ignored: 190, 100, 10 questions forecast 79, the level itself, while 100, 70, 40 gave 31.5)."""
+    for totals in ([100.0, 70.0, 40.0], [150.0, 90.0, 30.0], [190.0, 100.0, 10.0]):
+        forecast, trend = F.profile(weeks(*[[t] for t in totals]))
+        level = (0.49 * totals[0] + 0.7 * totals[1] + totals[2]) / (0.49 + 0.7 + 1)
+        assert forecast[0] == pytest.approx(0.5 * level) and trend < 0
