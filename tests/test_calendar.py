@@ -65,7 +65,7 @@ def test_europe_changed_the_day_before(tmp_path):
 def test_nonexistent_local_time_is_an_error_naming_the_row(tmp_path):
     rows = [{"market": "US", "start": "2026-03-08 01:00", "questions": 1},
             {"market": "US", "start": "2026-03-08 02:30", "questions": 1}]
-    with pytest.raises(InputError) as e:
+    with pytest.raises(InputError, match="1 problem in the input") as e:
         scenario(tmp_path, [market("US", "America/New_York")], rows)
     [p] = e.value.problems
     assert (p.file, p.row, p.column) == ("forecast.csv", 3, "start")

@@ -355,17 +355,17 @@ def test_property_tiny_loads(per_interval, aht, patience):
 
 
 def test_rejects_bad_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"rate_per_second must be finite and >= 0, got -1.0"):
         kpis(-1.0, 180, 3, None, 20, 20)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"aht_seconds must be finite and > 0 when rate > 0"):
         kpis(1.0, 0.0, 3, None, 20, 20)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"patience_seconds must be > 0"):
         kpis(1.0, 180, 3, 0.0, 20, 20)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"service_level must be in \[0, 1\], got 1.5"):
         required_servers(1.0, 180, None, Targets(20, 1.5, 20, 20, 0.1, 0.8))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"max_occupancy must be > 0, got 0.0"):
         required_servers(1.0, 180, None, Targets(20, 0.8, 20, 20, 0.1, 0.0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"invalid input at flat index 1: rate=.*nan"):
         required_servers_batch([1.0, math.nan], 180, math.nan, 20, 0.8, 20, 20, 0.1, 0.8)
 
 

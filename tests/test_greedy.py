@@ -16,11 +16,8 @@ from scheduler.staffing import compute_staffing
 from scheduler.validate import evaluate
 
 
-def test_greedy_rota_of_the_sample_breaks_no_rule():
-    sc = load_scenario("inputs/sample")
-    grid = planning_grid(sc, date(2026, 11, 30))
-    st = compute_staffing(sc, grid)
-    m = M.build(sc, grid, st)
+def test_greedy_rota_of_the_sample_breaks_no_rule(sample_week):
+    sc, grid, st, m = sample_week.scenario, sample_week.grid, sample_week.staffing, sample_week.model
     g = GreedyRota(m)
     g.run()
     rows = _rows(sc, grid, m, g)
@@ -39,14 +36,9 @@ def _rows(sc, grid, m, g):
             for a, js in g.picked.items() for j in js]
 
 
-def test_the_lp_rounded_rota_of_the_sample_keeps_the_lps_whole_shifts_and_breaks_no_rule():
-    from scheduler.search.relax import LpBound
-
-    sc = load_scenario("inputs/sample")
-    grid = planning_grid(sc, date(2026, 11, 30))
-    st = compute_staffing(sc, grid)
-    m = M.build(sc, grid, st)
-    solution = LpBound(m.model, start=True).solution(wait=None)
+def test_the_lp_rounded_rota_of_the_sample_keeps_the_lps_whole_shifts_and_breaks_no_rule(sample_week, sample_lp):
+    sc, grid, st, m = sample_week.scenario, sample_week.grid, sample_week.staffing, sample_week.model
+    solution = sample_lp.solution(wait=None)
     values = {k: solution[x.Index()] for k, x in m.x.items()}
     g = GreedyRota(m)
     g.round(values)

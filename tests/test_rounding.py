@@ -19,15 +19,8 @@ from scheduler.staffing import compute_staffing
 from scheduler.validate import evaluate
 
 
-def _sample():
-    sc = load_scenario("inputs/sample")
-    grid = planning_grid(sc, date(2026, 11, 30))
-    st = compute_staffing(sc, grid)
-    return sc, grid, st, M.build(sc, grid, st)
-
-
-def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_costs_at_least_the_lp():
-    sc, grid, st, m = _sample()
+def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_costs_at_least_the_lp(sample_week):
+    sc, grid, st, m = sample_week.scenario, sample_week.grid, sample_week.staffing, sample_week.model
     lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5), dive_pivots=10**6)
     solution, dived = np.array(lp.solution(wait=None)), lp.rounded(wait=None)
     assert dived is not None and lp.dive_rounds >= 3 and lp.dive_pivots > 0
@@ -53,9 +46,9 @@ def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_c
     assert evaluate(sc, grid, st, rows).breaks == []
 
 
-def test_a_smaller_share_fixes_fewer_shifts_a_round_and_the_lp_makes_up_for_more_of_them():
+def test_a_smaller_share_fixes_fewer_shifts_a_round_and_the_lp_makes_up_for_more_of_them(sample_week):
     """On the sample, fixing half the agents' shifts each round dives to an LP of 43,429; 5 % to 42,9xx."""
-    sc, grid, st, m = _sample()
+    m = sample_week.model
     p = linear_program(m.model)
     fixed, rounds, values = {}, {}, {}
     for share in (0.5, 0.05):
@@ -118,15 +111,15 @@ def test_shifts_whose_fixing_makes_the_lp_infeasible_are_halved_down_to_one_whic
     assert sum(rounded[c] for c in long) == pytest.approx(5.0)
 
 
-def test_a_dive_past_its_budget_of_pivots_gives_no_rounding_and_keeps_the_lp():
-    *_, m = _sample()
+def test_a_dive_past_its_budget_of_pivots_gives_no_rounding_and_keeps_the_lp(sample_week):
+    m = sample_week.model
     lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5), dive_pivots=50)
     assert lp.solution(wait=None) is not None and lp.result() is not None
     assert lp.rounded(wait=None) is None and 0 < lp.dive_pivots <= 50
 
 
-def test_a_dive_cancelled_midway_stops_and_gives_no_rounding_but_the_bound_stays():
-    *_, m = _sample()
+def test_a_dive_cancelled_midway_stops_and_gives_no_rounding_but_the_bound_stays(sample_week):
+    m = sample_week.model
     dive = ShiftDive(m, 0.5)
     calls = []
 

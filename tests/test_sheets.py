@@ -4,7 +4,7 @@ against the Roster sheet (the HR import) and the scenario's own inputs."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
