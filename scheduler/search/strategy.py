@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from ortools.sat.python import cp_model
@@ -39,6 +40,15 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
         return search.plan()
     finally:
         search.lp.cancel()  # an LP still running (Ctrl-C, the cap, an optimal first pass) must not hold a core
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    """The current plan: the model it is read back through, the solver holding it, and its status."""
+
+    model: RotaModel
+    solver: cp_model.CpSolver
+    status: int
 
 
 class Search:
@@ -68,7 +78,7 @@ class Search:
         self.used = 0.0  # seconds of the limit, as work
         self.capped = self.interrupted = self.adopted = False
         self.exact: cp_model.CpSolver | None = None  # the complete search's solver, if it found the plan
-        self.best: tuple[RotaModel, cp_model.CpSolver, int] | None = None  # model, solver, status of the plan
+        self.best: Incumbent | None = None
         self.how = ""  # where the LNS on the LP's shifts started
         self.passes: list[PassRecord] = []  # as they ran
         self.start = hint_values(m)
@@ -82,9 +92,9 @@ class Search:
         c = self.config
         try:
             if self.run("complete search", self.m, self.m.model, c.exact_share * self.limit, lns_only=False, rate=c.search_rate):
-                return self.finish(interrupted=not (self.best and self.best[2] == cp_model.OPTIMAL))
+                return self.finish(interrupted=not (self.best and self.best.status == cp_model.OPTIMAL))
             if self.best:
-                self.proven = self.best[1].BestObjectiveBound()
+                self.proven = self.best.solver.BestObjectiveBound()
             if self.shifts_fixed_beside_lp():
                 return self.finish(interrupted=True)
             solution, dived = self.wait_for(self.lp)
@@ -184,13 +194,13 @@ class Search:
         self.used += solver.response_proto.deterministic_time / rate
         self.capped |= capped
         self.interrupted = interrupted
-        better = hint is None or not self.best or solver.ObjectiveValue() < self.best[1].ObjectiveValue()
+        better = hint is None or not self.best or solver.ObjectiveValue() < self.best.solver.ObjectiveValue()
         self.adopted = status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and better
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         self.passes.append(PassRecord(name, solver.response_proto.deterministic_time / rate,
                                       solver.ObjectiveValue() / UNITS if found else math.nan, self.adopted))
         if self.adopted:
-            self.best = (holder, solver, status)
+            self.best = Incumbent(holder, solver, status)
             self.start = named_solution(model, solver)
             if not lns_only:
                 self.exact = solver
@@ -218,7 +228,7 @@ class Search:
                 raise KeyboardInterrupt
             result = self.fallback()
             return self.with_bounds(result, result.objective * UNITS, self.proven)
-        holder, solver, status = self.best
+        holder, solver, status = self.best.model, self.best.solver, self.best.status
         # Only the complete search on the whole model proves optimality; a pass on a restricted model that
         # reports OPTIMAL is optimal for that restriction only.
         proof = status == cp_model.OPTIMAL and solver is self.exact

@@ -22,6 +22,7 @@ def week(w: RosterWeek) -> list[Break]:
 
 
 def template(w: RosterWeek) -> list[Break]:
+    """A shift is one of its site's templates: start, length, break and weekday."""
     sc, shifts = w.scenario, w.shifts
     out = []
     for s in shifts:
@@ -38,6 +39,7 @@ def template(w: RosterWeek) -> list[Break]:
 
 
 def break_placement(w: RosterWeek) -> list[Break]:
+    """A shift with an unpaid break has it inside the shift, not in its first or last hour."""
     shifts = w.shifts
     out = []
     for s in shifts:
@@ -48,6 +50,7 @@ def break_placement(w: RosterWeek) -> list[Break]:
 
 
 def language(w: RosterWeek) -> list[Break]:
+    """A row serves only languages its agent speaks and some market of the scenario is served in."""
     sc, shifts = w.scenario, w.shifts
     served = {q.language for q in sc.queues}
     out = []
@@ -63,6 +66,7 @@ def language(w: RosterWeek) -> list[Break]:
 
 
 def leave(w: RosterWeek) -> list[Break]:
+    """No minute worked inside the agent's leave."""
     sc, grid, shifts = w.scenario, w.grid, w.shifts
     out = []
     for s in shifts:
@@ -75,6 +79,7 @@ def leave(w: RosterWeek) -> list[Break]:
 
 
 def daily_window(w: RosterWeek) -> list[Break]:
+    """The shift lies within the agent's daily window (earliest start to latest end, local clock)."""
     sc, shifts = w.scenario, w.shifts
     out = []
     for s in shifts:
@@ -87,6 +92,7 @@ def daily_window(w: RosterWeek) -> list[Break]:
 
 
 def one_shift_per_day(w: RosterWeek) -> list[Break]:
+    """At most one shift per agent-local day (the second is the break)."""
     shifts = w.shifts
     out = []
     for agent, ss in by_agent(shifts).items():
@@ -101,6 +107,7 @@ def one_shift_per_day(w: RosterWeek) -> list[Break]:
 
 
 def min_rest(w: RosterWeek) -> list[Break]:
+    """At least min_rest_hours between one shift's end and the next one's start, in absolute time."""
     sc, shifts = w.scenario, w.shifts
     rest = sc.policy.rules.min_rest_hours * 60
     out = []
@@ -115,6 +122,7 @@ def min_rest(w: RosterWeek) -> list[Break]:
 
 
 def max_consecutive_days(w: RosterWeek) -> list[Break]:
+    """No more than max_consecutive_days worked local days in a row (the first day too many is the break)."""
     sc, shifts = w.scenario, w.shifts
     k = sc.policy.rules.max_consecutive_days
     out = []
@@ -132,6 +140,7 @@ def max_consecutive_days(w: RosterWeek) -> list[Break]:
 
 
 def max_days(w: RosterWeek) -> list[Break]:
+    """At most max_days shifts in the week."""
     sc, shifts = w.scenario, w.shifts
     out = []
     for agent, ss in by_agent(shifts).items():
@@ -144,6 +153,7 @@ def max_days(w: RosterWeek) -> list[Break]:
 
 
 def weekly_hours(w: RosterWeek) -> list[Break]:
+    """Paid hours within the contract: min_hours (pro rata for leave) to max_hours."""
     sc, grid, shifts = w.scenario, w.grid, w.shifts
     per = by_agent(shifts)
     out = []
@@ -162,6 +172,7 @@ def weekly_hours(w: RosterWeek) -> list[Break]:
 
 
 def wage_cost(w: RosterWeek) -> list[Break]:
+    """A cost written on the row equals the one the pay rules give (a stale, hand-edited cost is a finding)."""
     shifts = w.shifts
     return [Break("stale_cost", s.row.agent_id, s.row.row, f"cost {s.row.cost:.2f} in the file; the rules give {s.cost:.2f}")
             for s in shifts if s.row.cost is not None and abs(s.row.cost - s.cost) > 0.005]
