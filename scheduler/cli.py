@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import Counter
 from datetime import date
@@ -16,9 +15,12 @@ SAMPLE = "inputs/sample"
 
 
 def default_scenario() -> Path:
-    """The bundled sample: ./inputs/sample, or the one beside the installed package."""
-    here = Path(SAMPLE)
-    return here if here.is_dir() else Path(__file__).resolve().parents[1] / SAMPLE
+    """The bundled sample: ./inputs/sample in a clone, else the copy installed inside the package
+    (scheduler/sample), else the clone's an editable install points to."""
+    for folder in (Path(SAMPLE), Path(__file__).resolve().parent / "sample", Path(__file__).resolve().parents[1] / SAMPLE):
+        if (folder / "agents.csv").is_file():
+            return folder
+    raise RotaError("the bundled sample scenario is missing from this installation; reinstall rota")
 
 
 def _week(ctx, param, value: str | None) -> date | None:
@@ -38,6 +40,10 @@ week_option = click.option("--week", callback=_week, metavar="DATE",
 out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
                           show_default=True, help="Folder for the outputs.")
 force_option = click.option("--force", is_flag=True, help="Replace existing output files.")
+csv_encoding_option = click.option(
+    "--csv-encoding", type=click.Choice(["utf-8-sig", "utf-8"]), default="utf-8-sig", show_default=True,
+    help="CSV outputs: UTF-8 with a byte-order mark, which Excel needs to read accents; utf-8 for none.")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress lines.")
 scheduler_option = click.option("--scheduler", metavar="tcp://HOST:8786", envvar="ROTA_SCHEDULER",
                                 help="Run on this Dask cluster (default: $ROTA_SCHEDULER, else a local cluster).")
 
@@ -84,12 +90,36 @@ def check(scenario: Path, week: date | None) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@force_option
+def sample(folder: Path, force: bool) -> None:
+    """Copy the bundled sample scenario into FOLDER, as a starting point for your own.
+
+    \b
+    Example:
+      rota sample my-scenario && rota check my-scenario
+    """
+    import shutil
+
+    source = default_scenario()
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise RotaError(f"{folder} is not empty; use --force to copy the sample into it anyway")
+    folder.mkdir(parents=True, exist_ok=True)
+    names = sorted(p.name for p in source.iterdir() if p.is_file() and not p.name.startswith((".", "__")))
+    for name in names:
+        shutil.copyfile(source / name, folder / name)
+    click.echo(f"copied the sample scenario ({', '.join(names)}) to {folder}\n"
+               f"next: edit its CSV files, then `rota check {folder}` and `rota plan {folder}`")
+
+
+@cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @week_option
 @out_option
 @force_option
-def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> None:
-    """Compute agents required per queue and interval; write staffing.csv.
+@csv_encoding_option
+def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool, csv_encoding: str) -> None:
+    """Compute agents required per queue and interval; write <scenario>-<year>-W<week>-staffing.csv.
 
     \b
     Example:
@@ -98,6 +128,7 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
     from scheduler.calendar import planning_grid
     from scheduler.io.files import atomic_outputs, write_csv
     from scheduler.io.scenario import load_scenario
+    from scheduler.plan import output_stem
     from scheduler.staffing import compute_staffing, staffing_table
     from scheduler.summary import staffing_report
 
@@ -105,9 +136,9 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
     _echo_warnings(sc)
     grid = planning_grid(sc, week)
     st = compute_staffing(sc, grid)
-    path = out_dir / "staffing.csv"
+    path = out_dir / f"{output_stem(sc, grid)}-staffing.csv"
     with atomic_outputs(path, force=force) as (tmp,):
-        write_csv(staffing_table(st), tmp)
+        write_csv(staffing_table(st), tmp, csv_encoding)
     click.echo(staffing_report(sc, st))
     click.echo(f"\nwrote {path}")
     _log(sc, "staffing computed", path)
@@ -122,8 +153,9 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool) -> N
 @click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
 @force_option
 @click.option("--strict", is_flag=True, help="Exit 1 when the plan falls short of the targets.")
-@click.option("--quiet", is_flag=True, help="No progress lines while solving.")
-def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, quiet) -> None:
+@quiet_option
+@csv_encoding_option
+def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, quiet, csv_encoding) -> None:
     """Plan the week: staffing, the least-cost rota, and the workbook.
 
     With no SCENARIO it plans the bundled sample for the coming week.
@@ -136,7 +168,7 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     from scheduler.io.files import refuse_existing
     from scheduler.io.scenario import load_scenario
     from scheduler.plan import make_plan, output_paths, write_outputs
-    from scheduler.summary import plan_report
+    from scheduler.summary import plan_report, progress_printer
 
     sc = load_scenario(scenario or default_scenario())
     _echo_warnings(sc)
@@ -147,8 +179,8 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
                f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s", err=True)
     p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed,
-                  progress=None if quiet else _progress_printer())
-    write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force)
+                  progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
+    write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force, csv_encoding=csv_encoding)
     click.echo(plan_report(p.evaluation, p.info))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
     _log(sc, p.info.status + (" (interrupted)" if p.info.interrupted else ""), workbook, roster_csv)
@@ -159,21 +191,6 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
         sys.exit(130)
     if strict and (p.evaluation.shortfall_hours > 0 or p.evaluation.breaks):
         sys.exit(1)
-
-
-def _progress_printer():
-    last = {"t": -10.0, "obj": math.inf}
-
-    def report(seconds: float, objective: float, bound: float) -> None:
-        better = objective < last["obj"] * (1 - 0.002)
-        if better or seconds - last["t"] > 5:
-            if math.isnan(bound):
-                tail = "(bound: the LP relaxation is still solving)"
-            else:
-                tail = f"bound {bound:12,.2f}   gap {(objective - bound) / objective if objective else 0.0:6.2%}"
-            click.echo(f"  {seconds:7.1f} s   cost+shortfall {objective:12,.2f}   {tail}", err=True)
-            last["t"], last["obj"] = seconds, objective
-    return report
 
 
 @cli.command(name="evaluate")
@@ -227,7 +244,9 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
 @click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once on the local cluster (default: cores / solver threads).")
 @scheduler_option
 @force_option
-def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, scheduler, force) -> None:
+@quiet_option
+def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, scheduler, force,
+           quiet) -> None:
     """Compare the baseline with changed headcount or demand.
 
     \b
@@ -242,8 +261,8 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     from scheduler.io.scenario import load_scenario
     from scheduler.io.reports import build_whatif_workbook
     from scheduler.io.workbook import save_workbook
-    from scheduler.textable import table
     from scheduler import whatif as W
+    from scheduler.summary import whatif_report
 
     changes = [W.parse_hire(h) for h in hires] + [W.parse_remove(r) for r in removes] + [W.parse_demand(d) for d in demands]
     sc = load_scenario(scenario)
@@ -267,7 +286,8 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
         if "total" in row and (not best or row["total"] < best[0]["total"]):
             best[:] = [row]
         lead = f"; best so far {best[0]['variant']} {best[0]['total']:,.2f}" if best else ""
-        click.echo(f"  {k}/{n} done: {row['variant']} ({row['changes']}): {tail}{lead}", err=True)
+        if not quiet:
+            click.echo(f"  {k}/{n} done: {row['variant']} ({row['changes']}): {tail}{lead}", err=True)
 
     rows, complete = W.run_variants(sc, vs, grid.first_day, time_limit, workers, seed, processes, done,
                                     scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
@@ -276,11 +296,7 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
         wb = build_whatif_workbook(rows, f"{sc.name} {grid.label} what-if", stamp)
         with atomic_outputs(path, force=force) as (tmp,):
             save_workbook(wb, tmp)
-    headers = ["variant", "changes", "agents", "cost", "shortfall_hours", "total", "status", "gap"]
-    shown = [[f"{r[h]:.1%}" if h == "gap" and r.get(h) is not None else r.get(h) for h in headers] for r in rows]
-    click.echo(table(headers, shown, f"What-if {grid.label}"))
-    for line in W.answer(rows):
-        click.echo(line)
+    click.echo(whatif_report(rows, grid.label))
     if rows:
         click.echo(f"\nwrote {path}")
     statuses = ", ".join(f"{n} {k}" for k, n in sorted(Counter(str(r.get("status")) for r in rows).items()))
@@ -304,7 +320,10 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
 @scheduler_option
 @out_option
 @force_option
-def simulate(scenario, roster, week, runs, seed, lognormal, history_out, processes, scheduler, out_dir, force) -> None:
+@quiet_option
+@csv_encoding_option
+def simulate(scenario, roster, week, runs, seed, lognormal, history_out, processes, scheduler, out_dir, force, quiet,
+             csv_encoding) -> None:
     """Play a rostered week chat by chat and set simulated response times beside the plan's prediction.
 
     \b
@@ -317,7 +336,6 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     from scheduler.io.roster import read_roster, roster_week
     from scheduler.io.scenario import load_scenario
     from scheduler.io.workbook import RunInfo, build_workbook, save_workbook
-    from scheduler.textable import table
 
     sc = load_scenario(scenario)
     _echo_warnings(sc)
@@ -327,12 +345,14 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
     refuse_existing(path, *([history_out] if history_out else []), force=force)
     click.echo(f"simulating {sc.name} {grid.label}: {runs} runs of {len(rows)} shifts", err=True)
     sim = S.simulate_roster(sc, grid, rows, runs, seed, lognormal, processes,
-                            done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True) if k == n or k % 5 == 0 else None,
+                            done=lambda k, n: click.echo(f"  run {k}/{n} done", err=True)
+                            if not quiet and (k == n or k % 5 == 0) else None,
                             scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
     if sim is None:
         click.echo("interrupted: no simulation written (a partial set of runs would bias the comparison)", err=True)
         sys.exit(130)
     ev, rep = sim.evaluation, sim.report
+    from scheduler.summary import simulation_report
     first = seed if seed is not None else sc.policy.solver.seed
     wb = build_workbook(ev, RunInfo(command="simulate"))
     write_simulation(wb, rep, grid.timezone)
@@ -341,19 +361,8 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
         save_workbook(wb, temps[0])
         if history_out:
             write_csv(S.history_frame(S.simulate(sc, grid, ev.staffing, sim.shifts, first, lognormal), sc, grid,
-                                      ev.staffing, first), temps[1])
-    w = rep.weekly
-    click.echo(table(["queue", "pred_asa_s", "sim_asa_s", "±", "pred_sl", "sim_sl", "±", "within_10%"],
-                     [[r.queue, round(r.predicted_asa, 1), round(r.simulated_asa, 1), round(r.asa_ci, 1),
-                       f"{r.predicted_sl:.1%}", f"{r.simulated_sl:.1%}", f"{r.sl_ci:.1%}", "yes" if r.within_10pct else "no"]
-                      for r in w.itertuples(index=False)],
-                     f"Predicted against simulated, {grid.label}, {runs} runs (ASA over the hours the plan staffs)"))
-    for r in w.itertuples(index=False):
-        if not r.within_10pct:
-            click.echo(f"{r.queue}: {r.why}")
-    flagged = int((rep.cells["disagrees"] != "").sum())
-    click.echo(f"{flagged} of {int((rep.cells['arrivals'] > 0).sum())} queue-intervals with questions have a prediction "
-               "outside the simulated 95 % interval (column disagrees)")
+                                      ev.staffing, first), temps[1], csv_encoding)
+    click.echo(simulation_report(sim, grid.label))
     click.echo(f"\nwrote {path}" + (f"\nwrote {history_out}" if history_out else ""))
     _log(sc, f"{runs} runs simulated", path, *([history_out] if history_out else []))
 
@@ -366,7 +375,8 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("outputs/forecast.csv"),
               show_default=True, help="Where to write the forecast.")
 @force_option
-def forecast(history, scenario, weeks, out_file, force) -> None:
+@csv_encoding_option
+def forecast(history, scenario, weeks, out_file, force, csv_encoding) -> None:
     """Turn the chat history into next week's typical-week forecast.csv.
 
     \b
@@ -377,33 +387,17 @@ def forecast(history, scenario, weeks, out_file, force) -> None:
     from scheduler.io.files import atomic_outputs, write_csv
     from scheduler.io.history import load_history
     from scheduler.io.scenario import load_scenario
-    from scheduler.textable import table
 
     sc = load_scenario(scenario)
     fc = F.forecast(load_history(history, sc), sc, weeks)
     for market in fc.missing:
         click.echo(f"warning: no complete week of history for market {market}; it gets no forecast rows", err=True)
     with atomic_outputs(out_file, force=force) as (tmp,):
-        write_csv(fc.rows, tmp)
-    accuracy, facts = [(a.market, a) for a in fc.accuracy], fc.facts
-    click.echo(table(["market", "weeks", "wape", "wape_naive", "beats_naive", "trend_per_week"],
-                     [[m, a.weeks_used, f"{a.wape:.1%}", f"{a.wape_naive:.1%}", "yes" if a.beats_naive else "NO",
-                       f"{a.trend_per_week:+.1%}"] for m, a in accuracy],
-                     "Accuracy on the last week held out (weighted absolute percentage error)"))
-    for m, a in accuracy:
-        if not a.beats_naive:
-            click.echo(f"{m}: the forecast does not beat seasonal-naive on the held-out week")
-    click.echo("")
-    click.echo(table(["market", "questions", "aht_s", "(markets.csv)", "bot", "(markets.csv)", "complex", "(markets.csv)",
-                      "patience_s", "(markets.csv)"],
-                     [[x.market, x.questions, round(x.aht_seconds, 1), sc.markets[x.market].aht_seconds,
-                       f"{x.bot_deflection:.0%}", f"{sc.markets[x.market].bot_deflection:.0%}",
-                       f"{x.complex_share:.0%}", f"{sc.markets[x.market].complex_share:.0%}",
-                       round(x.patience_seconds, 0) if x.patience_seconds == x.patience_seconds else "-",
-                       sc.markets[x.market].patience_seconds or "-"] for x in facts],
-                     "What the history says, beside markets.csv"))
+        write_csv(fc.rows, tmp, csv_encoding)
+    from scheduler.summary import forecast_report
+    click.echo(forecast_report(fc, sc))
     click.echo(f"\nwrote {out_file}")
-    _log(sc, f"forecast of {len(accuracy)} markets", out_file)
+    _log(sc, f"forecast of {len(fc.accuracy)} markets", out_file)
 
 
 @cli.command()
@@ -452,7 +446,9 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
 
 
 def main(args: list[str] | None = None) -> None:
-    """Entry point: every user error ends as one message on stderr and exit status 2, never a traceback."""
+    """Entry point. Exit status: 0 done; 1 a plan or roster short of its targets with --strict; 2 invalid
+    input (one message on stderr, no traceback); 3 an internal error (a bug: one line, the traceback in a
+    log file it names); 130 interrupted. A weekly script can tell each apart."""
     try:
         cli.main(args=args, prog_name="rota", standalone_mode=False)
     except click.exceptions.Abort:
@@ -467,4 +463,25 @@ def main(args: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last resort: a bug must still end in one line and a status
+        click.echo(f"internal error: {type(e).__name__}: {e}".splitlines()[0] + f" (a bug in rota; {_crash_log()})",
+                   err=True)
+        sys.exit(3)
     sys.exit(0)
+
+
+def _crash_log() -> str:
+    """Write the traceback being handled to a log file; where it is, for the one-line message."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    text = f"rota {sys.argv[1:]}\n" + traceback.format_exc()
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"rota-error-{datetime.now():%Y%m%d-%H%M%S}-", suffix=".log")
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        return f"the traceback is in {path}; please attach it to a bug report"
+    except OSError:
+        click.echo(text, err=True)
+        return "the traceback is above"

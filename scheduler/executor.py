@@ -60,8 +60,11 @@ def client_for(scheduler: str | None, processes: int, echo: Callable[[str], None
     # signal to the whole process group does not kill a solve the client still wants.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
+        # Workers' own logs stay out of the terminal: a failed task reaches the client as its exception (and
+        # the report), while on a busy machine a worker's heartbeat racing the cluster's shutdown logged a
+        # 30-line traceback at ERROR after every run had finished.
         cluster = LocalCluster(n_workers=processes, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)
     finally:
         signal.signal(signal.SIGINT, previous)
     client = Client(cluster)

@@ -16,7 +16,7 @@ import pandas as pd
 from scheduler.calendar import Grid, planning_grid
 from scheduler.domain import Scenario
 from scheduler.errors import InternalError
-from scheduler.io.files import atomic_outputs, safe_name, write_csv
+from scheduler.io.files import CSV_ENCODING, atomic_outputs, safe_name, write_csv
 from scheduler.model import build
 from scheduler.search import SearchConfig, SolveResult, solve
 from scheduler.shifts import require_possible
@@ -109,28 +109,35 @@ def _check_plan(result: SolveResult, ev: Evaluation) -> None:
                             f"{result.objective:,.2f}")
 
 
-def output_paths(scenario: Scenario, grid: Grid, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:
+def output_stem(scenario: Scenario, grid: Grid) -> str:
+    """`<scenario>-<ISO year>-W<week>`: every output of a week carries it, so one week's file never
+    replaces another's."""
     y, w = grid.iso_week
-    stem = f"{safe_name(scenario.name)}-{y}-W{w:02d}{suffix}"
+    return f"{safe_name(scenario.name)}-{y}-W{w:02d}"
+
+
+def output_paths(scenario: Scenario, grid: Grid, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:
+    stem = output_stem(scenario, grid) + suffix
     return out_dir / f"{stem}.xlsx", out_dir / f"{stem}-roster.csv"
 
 
 def write_outputs(ev: Evaluation, info: RunInfo, workbook: Path, roster_csv: Path | None,
-                  force: bool = False, with_breaks: bool = False) -> None:
+                  force: bool = False, with_breaks: bool = False, csv_encoding: str = CSV_ENCODING) -> None:
     """Workbook and roster CSV, both or neither."""
     wb = build_workbook(ev, info, with_breaks=with_breaks)
     paths = [workbook] + ([roster_csv] if roster_csv else [])
     with atomic_outputs(*paths, force=force) as temps:
         save_workbook(wb, temps[0])
         if roster_csv:
-            write_csv(roster_csv_frame(roster_records(ev)), temps[1])
+            write_csv(roster_csv_frame(roster_records(ev)), temps[1], csv_encoding)
 
 
-def write_workbook(plan: Plan, out_dir: Path | str = "outputs", force: bool = False) -> tuple[Path, Path]:
+def write_workbook(plan: Plan, out_dir: Path | str = "outputs", force: bool = False,
+                   csv_encoding: str = CSV_ENCODING) -> tuple[Path, Path]:
     """Write the plan's workbook and roster CSV (`<scenario>-<year>-W<week>.xlsx` and `...-roster.csv`) into
     `out_dir`, both or neither; an existing file is replaced only with `force`. Returns both paths."""
     workbook, roster_csv = output_paths(plan.scenario, plan.grid, Path(out_dir))
-    write_outputs(plan.evaluation, plan.info, workbook, roster_csv, force=force)
+    write_outputs(plan.evaluation, plan.info, workbook, roster_csv, force=force, csv_encoding=csv_encoding)
     return workbook, roster_csv
 
 

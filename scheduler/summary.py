@@ -135,3 +135,63 @@ def evaluate_report(ev: Evaluation) -> str:
     else:
         out += ["", "no rule breaks"]
     return "\n".join(out)
+
+
+def forecast_report(fc, sc: Scenario) -> str:
+    """The forecast's accuracy per market on the held-out week, and what the history says beside markets.csv."""
+    lines = [table(["market", "weeks", "wape", "wape_naive", "beats_naive", "trend_per_week"],
+                   [[a.market, a.weeks_used, f"{a.wape:.1%}", f"{a.wape_naive:.1%}", "yes" if a.beats_naive else "NO",
+                     f"{a.trend_per_week:+.1%}"] for a in fc.accuracy],
+                   "Accuracy on the last week held out (weighted absolute percentage error)")]
+    lines += [f"{a.market}: the forecast does not beat seasonal-naive on the held-out week"
+              for a in fc.accuracy if not a.beats_naive]
+    lines.append("")
+    lines.append(table(["market", "questions", "aht_s", "(markets.csv)", "bot", "(markets.csv)", "complex",
+                        "(markets.csv)", "patience_s", "(markets.csv)"],
+                       [[x.market, x.questions, round(x.aht_seconds, 1), sc.markets[x.market].aht_seconds,
+                         f"{x.bot_deflection:.0%}", f"{sc.markets[x.market].bot_deflection:.0%}",
+                         f"{x.complex_share:.0%}", f"{sc.markets[x.market].complex_share:.0%}",
+                         round(x.patience_seconds, 0) if x.patience_seconds == x.patience_seconds else "-",
+                         sc.markets[x.market].patience_seconds or "-"] for x in fc.facts],
+                       "What the history says, beside markets.csv"))
+    return "\n".join(lines)
+
+
+def simulation_report(sim, label: str) -> str:
+    """Predicted against simulated per queue, why a queue differs, and how many intervals disagree."""
+    rep, w = sim.report, sim.report.weekly
+    lines = [table(["queue", "pred_asa_s", "sim_asa_s", "±", "pred_sl", "sim_sl", "±", "within_10%"],
+                   [[r.queue, round(r.predicted_asa, 1), round(r.simulated_asa, 1), round(r.asa_ci, 1),
+                     f"{r.predicted_sl:.1%}", f"{r.simulated_sl:.1%}", f"{r.sl_ci:.1%}", "yes" if r.within_10pct else "no"]
+                    for r in w.itertuples(index=False)],
+                   f"Predicted against simulated, {label}, {sim.runs} runs (ASA over the hours the plan staffs)")]
+    lines += [f"{r.queue}: {r.why}" for r in w.itertuples(index=False) if not r.within_10pct]
+    flagged = int((rep.cells["disagrees"] != "").sum())
+    lines.append(f"{flagged} of {int((rep.cells['arrivals'] > 0).sum())} queue-intervals with questions have a "
+                 "prediction outside the simulated 95 % interval (column disagrees)")
+    return "\n".join(lines)
+
+
+def progress_printer(echo):
+    """The plan's progress lines: a better plan (by 0.2 % or more), or every 5 s, with the bound and gap."""
+    last = {"t": -10.0, "obj": math.inf}
+
+    def report(seconds: float, objective: float, bound: float) -> None:
+        better = objective < last["obj"] * (1 - 0.002)
+        if better or seconds - last["t"] > 5:
+            if math.isnan(bound):
+                tail = "(bound: the LP relaxation is still solving)"
+            else:
+                tail = f"bound {bound:12,.2f}   gap {(objective - bound) / objective if objective else 0.0:6.2%}"
+            echo(f"  {seconds:7.1f} s   cost+shortfall {objective:12,.2f}   {tail}")
+            last["t"], last["obj"] = seconds, objective
+    return report
+
+
+def whatif_report(rows: list[dict], label: str) -> str:
+    """The Variants table in short, and the answer to the question a sweep asks."""
+    from scheduler.whatif import answer
+
+    headers = ["variant", "changes", "agents", "cost", "shortfall_hours", "total", "status", "gap"]
+    shown = [[f"{r[h]:.1%}" if h == "gap" and r.get(h) is not None else r.get(h) for h in headers] for r in rows]
+    return "\n".join([table(headers, shown, f"What-if {label}"), *answer(rows)])

@@ -86,3 +86,26 @@ def test_review_without_a_roster_lists_the_worst_hours(tmp_path, capsys):
         assert int(m.group(4)) < int(m.group(5))
         late.append(int(m.group(7).replace(",", "")))
     assert late == sorted(late, reverse=True) and late[0] > 0  # the worst first
+
+
+def test_an_internal_error_exits_3_with_one_line_and_the_traceback_in_a_log(tmp_path, capsys, monkeypatch):
+    """A bug is told apart from bad input (2) and a short plan (1): one line naming a log file, which holds
+    the traceback."""
+    import tempfile
+
+    import scheduler.plan
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero, deep inside")
+
+    monkeypatch.setattr(scheduler.plan, "compute_staffing", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    r = plan(capsys, one_agent(tmp_path / "s", 2), tmp_path / "o")
+    assert r.code == 3
+    [line] = r.err.strip().splitlines()[-1:]
+    assert line.startswith("internal error: ZeroDivisionError: division by zero, deep inside (a bug in rota; ")
+    [log] = tmp_path.glob("rota-error-*.log")
+    assert str(log) in line
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "def broken" not in text and "ZeroDivisionError" in text
+    assert not (tmp_path / "o").exists()  # nothing half-written

@@ -159,7 +159,7 @@ def test_pool_by_market_roster_names_languages_and_evaluates(tmp_path, capsys):
     (folder / "policy.toml").write_text((folder / "policy.toml").read_text().replace("[targets]", 'pool_by = "market"\n\n[targets]'))
     out = tmp_path / "o"
     assert rota(capsys, "plan", folder, "--week", "2026-11-30", "--out", out, "--time-limit", "5", "--quiet").code == 0
-    rows = list(csv.DictReader((out / "pm-2026-W49-roster.csv").open()))
+    rows = list(csv.DictReader((out / "pm-2026-W49-roster.csv").open(encoding="utf-8-sig")))
     assert rows and all(set(r["queues"].split(",")) <= {"en", "fr"} for r in rows)
     r = rota(capsys, "evaluate", folder, out / "pm-2026-W49-roster.csv", "--out", tmp_path / "e")
     assert r.code == 0 and "no rule breaks" in r.out

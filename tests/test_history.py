@@ -132,7 +132,7 @@ def test_the_loop_end_to_end(scenario, tmp_path, capsys):
     path, _ = synthetic(scenario, weeks=4, trend=0.0)
     r = rota(capsys, "forecast", path, "--scenario", scenario, "--out", scenario / "forecast.csv", "--force")
     assert r.code == 0 and "beats_naive" in r.out
-    rows = list(csv.DictReader((scenario / "forecast.csv").open()))
+    rows = list(csv.DictReader((scenario / "forecast.csv").open(encoding="utf-8-sig")))
     assert {x["market"] for x in rows} == {"FR"} and rows[0]["start"] == "Mon 00:00" and len(rows) == 168
     # US has no history: keep the scenario's own rows for it so the forecast stays complete.
     with (scenario / "forecast.csv").open("a") as fh:

@@ -232,7 +232,7 @@ def test_shifts_ending_in_the_repeated_hour_evaluate_as_planned(tmp_path, capsys
         shortfall=1000)
     out = tmp_path / "o"
     assert rota(capsys, "plan", folder, "--week", "2026-10-19", "--out", out, "--time-limit", "10", "--quiet").code == 0
-    rows = list(__import__("csv").DictReader((out / "rep-2026-W43-roster.csv").open()))
+    rows = list(__import__("csv").DictReader((out / "rep-2026-W43-roster.csv").open(encoding="utf-8-sig")))
     assert {(r["start"], r["end"]) for r in rows} == {("18:00", "02:00"), ("22:00", "06:00")}
     assert all(float(r["paid_hours"]) == 8 for r in rows)
     # The breaks avoid starting in the repeated hour, and the planned roster evaluates with no break of any rule.

@@ -46,7 +46,7 @@ def test_hostile_text_stays_text_everywhere(hostile, tmp_path, capsys):
             assert cell.data_type == "s"
             seen.add(cell.value)
     assert {"=A0", "@hq", HOSTILE[0], HOSTILE[2]} <= seen
-    text = (out / "hostile-2026-W49-roster.csv").read_text(encoding="utf-8")
+    text = (out / "hostile-2026-W49-roster.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["agent_id"] for r in rows} == {"'=A0", "'=A1", "B1", "B2"}  # min_hours: everyone works
     assert all(r["site"] == "'@hq" for r in rows)
@@ -74,7 +74,8 @@ def test_staffing_csv_quotes_hostile_queue_text(tmp_path, capsys):
                             policy_extra="")
     (folder / "policy.toml").write_text((folder / "policy.toml").read_text().replace("[targets]", 'pool_by = "market"\n\n[targets]'))
     assert rota(capsys, "staffing", folder, "--out", tmp_path / "o").code == 0
-    rows = list(csv.DictReader((tmp_path / "o" / "staffing.csv").open()))
+    [path] = (tmp_path / "o").glob("q-*-W*-staffing.csv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert {r["queue"] for r in rows} == {"'=M"}
 
 

@@ -130,7 +130,7 @@ def test_rota_simulate_end_to_end(tmp_path, capsys):
     assert {"Simulation", "SimulationMarkets", "SimulationWeek"} <= set(wb.sheetnames)
     header = [c.value for c in wb["Simulation"][1]]
     assert "sim_asa_seconds" in header and "sim_asa_seconds_ci" in header and header[-1] == "disagrees"
-    with (tmp_path / "o" / "history.csv").open() as f:
+    with (tmp_path / "o" / "history.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["market", "arrived_at", "first_reply_at", "ended_at", "handled_by", "complex",
                              "resolved", "reply_language"]

@@ -99,7 +99,8 @@ def test_staffing_csv_has_exactly_the_spec_columns(tmp_path, capsys):
                       [{"market": "FR", "start": "Mon 20:00", "questions": 30}, {"market": "US", "start": "Tue 03:00", "questions": 50}])
     r = rota(capsys, "staffing", folder, "--week", "2026-12-02", "--out", tmp_path / "o")
     assert r.code == 0 and "peak_required" in r.out
-    with (tmp_path / "o" / "staffing.csv").open() as f:
+    [path] = (tmp_path / "o").glob("*-2026-W49-staffing.csv")
+    with path.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["queue", "interval_start", "questions", "arrivals", "required", "asa_seconds",
                              "service_level", "abandon_rate", "occupancy"]

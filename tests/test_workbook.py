@@ -70,7 +70,8 @@ def test_sheets_and_roster_columns_are_the_contract(workbook):
     # Frozen under the header, which also heads every printed page.
     assert wb["Roster"].freeze_panes == "A2" and wb["Roster"].print_title_rows == "$1:$1"
     assert wb["Schedule"].print_title_rows == "$2:$2"
-    with roster_csv.open(encoding="utf-8") as f:
+    assert roster_csv.read_bytes().startswith(b"\xef\xbb\xbf")  # a byte-order mark: Excel reads the accents
+    with roster_csv.open(encoding="utf-8-sig") as f:
         csv_rows = list(csv.DictReader(f))
     assert list(csv_rows[0]) == ROSTER_COLUMNS and len(csv_rows) == len(rows)
     for x, c in zip(rows, csv_rows):

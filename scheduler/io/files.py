@@ -18,6 +18,11 @@ from pathlib import Path
 from scheduler.errors import RotaError
 from scheduler.io.tables import FORMULA_PREFIXES
 
+# CSVs meant for Excel start with a byte-order mark: without one, Excel on Windows opens UTF-8 as the
+# local ANSI code page and mangles "Océane". `--csv-encoding utf-8` drops it for importers that want none.
+CSV_ENCODINGS = ("utf-8-sig", "utf-8")
+CSV_ENCODING = "utf-8-sig"
+
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
@@ -55,6 +60,9 @@ def atomic_outputs(*paths: Path, force: bool = False):
         for p in paths:
             ensure_dir(p.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+            # mkstemp makes it 0600; an output gets what any file of the user gets (umask), so a colleague
+            # reading the shared folder HR picks the roster up from can open it.
+            os.fchmod(fd, 0o666 & ~_umask())
             os.close(fd)
             temps.append(Path(tmp))
         yield temps
@@ -82,6 +90,12 @@ def atomic_outputs(*paths: Path, force: bool = False):
                 tmp.unlink()
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
 # OWASP, "CSV Injection": a field a spreadsheet would run as a formula gets a leading quote.
 
 
@@ -92,10 +106,11 @@ def csv_safe(value):
     return value
 
 
-def write_csv(frame, path: Path) -> None:
-    """A frame as UTF-8 CSV with every text field made safe for spreadsheets."""
+def write_csv(frame, path: Path, encoding: str = CSV_ENCODING) -> None:
+    """A frame as UTF-8 CSV (with a byte-order mark unless `encoding` is "utf-8"), every text field made
+    safe for spreadsheets."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
             safe[column] = safe[column].map(csv_safe)
-    safe.to_csv(path, index=False, lineterminator="\n")
+    safe.to_csv(path, index=False, lineterminator="\n", encoding=encoding)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -109,6 +109,16 @@ def put_cell(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     return cell
 
 
+def print_one_page_wide(ws: Worksheet) -> None:
+    """Landscape, every column on one page width, as many pages down as it takes: what a supervisor
+    prints (the Roster's 14 columns used to spread over three page widths)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def write_table(ws: Worksheet, columns: list[str], rows: list[list], formats: dict[str, str] | None = None,
            widths: dict[str, int] | None = None, start_row: int = 1) -> None:
     formats, widths = formats or {}, widths or {}
@@ -121,6 +131,9 @@ def write_table(ws: Worksheet, columns: list[str], rows: list[list], formats: di
             put_cell(ws, i, j, v, formats.get(name))
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     ws.print_title_rows = f"{start_row}:{start_row}"  # the header on every printed page
+    print_one_page_wide(ws)
+    # The table, not the charts beside it: fitted to one page width with them, its text was unreadable.
+    ws.print_area = f"A1:{get_column_letter(len(columns))}{start_row + max(len(rows), 1)}"
     if rows:
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{start_row + len(rows)}"
     for j, name in enumerate(columns, start=1):
@@ -161,14 +174,15 @@ def write_roster(ws: Worksheet, records: list[dict]) -> None:
 def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
     """Agents by agent-local day; a supervisor prints it (landscape, one page wide)."""
     sc = ev.scenario
-    days = sorted({s.row.date for s in ev.shifts}) or ev.grid.local_dates(sc.policy.plan.timezone)
+    # Every day of the week, worked or not, and every shift of a day (a hand-edited roster may hold two).
+    days = sorted({s.row.date for s in ev.shifts} | set(ev.grid.local_dates(sc.policy.plan.timezone)))
     cells: dict[tuple[str, date], str] = {}
-    for s in ev.shifts:
+    for s in sorted(ev.shifts, key=lambda s: s.start):
         r = s.row
         text = f"{clock_text(r.start)}-{clock_text(r.end)}"
         if r.break_minutes:
             text += f"\nbreak {clock_text(r.break_start)}"
-        cells[(r.agent_id, r.date)] = text
+        cells[(r.agent_id, r.date)] = cells[(r.agent_id, r.date)] + "\n" + text if (r.agent_id, r.date) in cells else text
     header = ["agent_id", "name", "site", "languages"] + [f"{d:%a %d %b}" for d in days] + ["paid_hours"]
     put_cell(ws, 1, 1, f"Schedule {ev.grid.label}: shifts in each agent's local time")
     ws.cell(row=1, column=1).font = Font(bold=True, size=13)
@@ -194,10 +208,7 @@ def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
     ws.freeze_panes = "E3"
     for j, w in enumerate([9, 20, 10, 10] + [13] * len(days) + [10], start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_one_page_wide(ws)
     ws.print_title_rows = "2:2"
 
 
@@ -237,17 +248,28 @@ def queue_charts(ws: Worksheet, df: pd.DataFrame, columns: list[str], series: li
     first = 2
     for k, (q, g) in enumerate(df.groupby("queue", sort=False)):
         last = first + len(g) - 1
-        chart = LineChart()
-        chart.title = title.format(queue=q)
-        chart.y_axis.title = y_title
-        chart.height, chart.width = 7, 24
-        for name, label in series:
+        # The first series as columns without gaps: a value holds for its whole interval, a step each, where
+        # a smoothed line dipped below zero between hours. The others as straight lines between intervals.
+        bars = BarChart()
+        bars.type, bars.gapWidth, bars.overlap = "col", 0, 100
+        lines = LineChart()
+        for n, (name, label) in enumerate(series):
+            chart = bars if n == 0 else lines
             chart.add_data(Reference(ws, min_col=columns.index(name) + 1, min_row=first, max_row=last))
             chart.series[-1].tx = SeriesLabel(v=label)
-        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
-        chart.x_axis.number_format = "ddd hh:mm"
-        chart.x_axis.tickLblSkip = max(1, len(g) // 14)
-        ws.add_chart(chart, f"{anchor}{2 + k * 15}")
+            chart.series[-1].smooth = False
+        bars.series[0].graphicalProperties.solidFill = "BDD7EE"
+        bars.series[0].graphicalProperties.line.noFill = True
+        for chart in (bars, lines):
+            chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        bars.title = title.format(queue=q)
+        bars.y_axis.title = y_title
+        bars.height, bars.width = 7, 24
+        bars.x_axis.number_format = "ddd hh:mm"
+        bars.x_axis.tickLblSkip = max(1, len(g) // 14)
+        if lines.series:
+            bars += lines
+        ws.add_chart(bars, f"{anchor}{2 + k * 15}")
         first = last + 1
 
 
@@ -280,6 +302,22 @@ def write_agents(ws: Worksheet, ev: Evaluation) -> None:
                                              "min_hours": "0.0", "max_hours": "0.0"}, widths={"name": 22})
 
 
+def made_with() -> dict[str, str]:
+    """The versions that made the workbook: the same inputs and seed give the same plan with these (see
+    constraints.txt); another OR-Tools or HiGHS searches differently."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name, dist in (("rota", "rota"), ("ortools", "ortools"), ("highs", "highspy")):
+        try:
+            out[name] = version(dist)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    out["python"] = platform.python_version()
+    return out
+
+
 def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str | None]]:
     sc, grid = ev.scenario, ev.grid
     items: list[tuple[str, object, str | None]] = [
@@ -299,6 +337,7 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
     items += [(f"asa_{q}", v, "0.0") for q, v in ev.asa_by_queue().items()]
     items += [(f"unstaffed_hours_{q}", v, "0.0") for q, v in ev.unstaffed_hours_by_queue().items()]
     items += [("rule_breaks", len(ev.breaks), "0")]
+    items += [(f"version_{name}", version, None) for name, version in made_with().items()]
     if info.command == "plan":
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
                   ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
