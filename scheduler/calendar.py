@@ -199,7 +199,10 @@ def leave_spans(scenario: Scenario, grid: Grid, agent_id: str) -> list[tuple[int
             continue
         # Typical-week leave: every occurrence of the start weekday that could touch the week.
         length_days = (lv.end.weekday - lv.start.weekday) % 7
-        for d in grid.local_dates(tzname) + [grid.local_dates(tzname)[0] - timedelta(days=7)]:
+        # From a week before the first day: a leave that runs past Sunday (Sat to Mon) covers the start of
+        # the planned week from the previous week's occurrence.
+        dates = grid.local_dates(tzname)
+        for d in [dates[0] - timedelta(days=k) for k in range(7, 0, -1)] + dates:
             if d.weekday() != lv.start.weekday:
                 continue
             a = localize(datetime.combine(d, datetime.min.time()) + timedelta(minutes=lv.start.minutes), tzname)

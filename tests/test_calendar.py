@@ -114,6 +114,25 @@ def test_typical_leave_and_dated_leave_become_spans(tmp_path):
     assert leave_spans(sc, grid, "A1") == [(2 * 1440, 4 * 1440), (5 * 1440 + 13 * 60, 5 * 1440 + 18 * 60)]
 
 
+
+def test_typical_leave_past_sunday_covers_the_start_of_the_planned_week(tmp_path):
+    """Standing leave Sat to Mon is off every Saturday to Monday: this week's Monday (from last week's
+    Saturday) as well as this Saturday and Sunday (to next Monday, past the week)."""
+    leave = [{"agent_id": "A1", "start": "Sat", "end": "Mon", "reason": "standing"}]
+    sc = scenario(tmp_path, [market("US", "America/New_York")], [{"market": "US", "start": "Mon 10:00", "questions": 1}],
+                  leave=leave)
+    grid = planning_grid(sc, date(2026, 11, 30))
+    assert leave_spans(sc, grid, "A1") == [(-2 * 1440, 1440), (5 * 1440, 8 * 1440)]
+
+
+def test_typical_leave_that_ends_before_it_starts_on_its_own_weekday_is_an_error(tmp_path):
+    leave = [{"agent_id": "A1", "start": "Fri 13:00", "end": "Fri 09:00", "reason": "half day"}]
+    with pytest.raises(InputError, match="1 problem in the input") as e:
+        scenario(tmp_path, [market("US", "America/New_York")], [{"market": "US", "start": "Mon 10:00", "questions": 1}],
+                 leave=leave)
+    [p] = e.value.problems
+    assert (p.file, p.row, p.column) == ("leave.csv", 2, "end") and "expected a moment after start" in p.expected
+
 ZONES = ["Asia/Kolkata", "Asia/Kathmandu", "America/New_York", "Europe/London", "Australia/Sydney",
          "Pacific/Chatham", "America/St_Johns", "Asia/Shanghai", "America/Sao_Paulo"]
 WEEKS = [date(2026, 10, 26), date(2026, 3, 30), date(2026, 11, 2), date(2026, 4, 6), date(2026, 11, 30)]

@@ -206,3 +206,14 @@ def test_every_policy_setting_is_parsed_from_its_field(tmp_path):
     (tmp_path / "policy.toml").write_text("\n".join(lines) + "\n")
     problems = Problems()
     assert load_policy(tmp_path, problems) == Policy() and problems.items == []
+
+
+def test_a_whole_number_setting_written_with_a_decimal_point_is_read_as_the_whole_number(tmp_path):
+    """interval_minutes = 60.0 is 60 (it crashed the planner as a float before)."""
+    from scheduler.errors import Problems
+    from scheduler.io.scenario import load_policy
+
+    (tmp_path / "policy.toml").write_text("[plan]\ninterval_minutes = 60.0\n")
+    problems = Problems()
+    policy = load_policy(tmp_path, problems)
+    assert problems.items == [] and policy.plan.interval_minutes == 60 and type(policy.plan.interval_minutes) is int

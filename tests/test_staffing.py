@@ -104,6 +104,7 @@ def test_staffing_csv_has_exactly_the_spec_columns(tmp_path, capsys):
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["queue", "interval_start", "questions", "arrivals", "required", "asa_seconds",
                              "service_level", "abandon_rate", "occupancy"]
+    assert not any(r["required"].startswith("-") for r in rows)  # no -0.0 where nobody is needed
     assert len(rows) == 2 * 168
     assert all(re.fullmatch(r"2026-1[12]-\d\dT\d\d:00:00\+08:00", r["interval_start"]) for r in rows)
     fr = next(r for r in rows if r["queue"] == "fr" and r["interval_start"] == "2026-11-30T20:00:00+08:00")

@@ -1,6 +1,6 @@
 """The Roster: one row per shift, the interface HR imports.
 
-Columns, names, order and formats are a stable contract (SPEC "Outputs");
+Columns, names, order and formats are a stable contract (docs/outputs.md);
 `ROSTER_COLUMNS` is the one place they are written down. A roster can come
 back hand-edited (`rota evaluate`), so reading it reuses the scenario
 loaders' cell parsing and error reporting. Local columns (date, start, end,

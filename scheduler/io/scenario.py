@@ -90,7 +90,7 @@ def _toml_number(lo=None, hi=None, integer=False):
 def _choice(*options):
     def check(value):
         if value in options and not isinstance(value, bool):
-            return value
+            return options[options.index(value)]  # as declared: 60.0 is read as the whole 60
         raise ValueError("expected one of " + ", ".join(map(str, options)))
     return check
 
@@ -268,6 +268,11 @@ def _load_leave(table, declared_agents, problems) -> list[Leave]:
             continue
         if s.naive is not None and e.as_end() <= s.naive:
             problems.add(table.file, row, "end", table_cell(table, row, "end"), "expected a moment after start")
+            continue
+        if s.weekday is not None and s.weekday == e.weekday and e.has_time and e.minutes <= s.minutes:
+            problems.add(table.file, row, "end", table_cell(table, row, "end"),
+                         "expected a moment after start (a typical-week leave may run past Sunday, as Sat to Mon, "
+                         "but not round to its own start)")
             continue
         out.append(Leave(v["agent_id"], s, e, v["reason"], row))
     return out

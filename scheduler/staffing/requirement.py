@@ -103,7 +103,7 @@ def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarra
         raise RotaError(f"queue {load.queue.queue} (markets {', '.join(load.queue.markets)}): no number of agents "
                         f"meets its targets ({e}); loosen the targets in policy.toml or markets.csv") from None
     agents = -(-servers // load.concurrency)
-    gross = np.ceil(agents / (1 - t["shrinkage"]) * 100 - 1e-6) / 100
+    gross = np.ceil(agents / (1 - t["shrinkage"]) * 100 - 1e-6) / 100 + 0.0  # + 0.0: no -0.0 where none is needed
     return agents.astype(int), gross
 
 
