@@ -35,7 +35,7 @@ def main() -> None:
         t0 = time.perf_counter()
         forecast_on_grid(sc, grid)
         t1 = time.perf_counter()
-        loads, _, _ = S.queue_loads(sc, grid)
+        loads, *_ = S.queue_loads(sc, grid)
         t2 = time.perf_counter()
         for load in loads.values():
             S.required_agents(load, grid.interval_minutes * 60.0)

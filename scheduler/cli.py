@@ -10,18 +10,7 @@ from pathlib import Path
 import click
 
 from scheduler.errors import RotaError
-
-SAMPLE = "inputs/sample"
-
-
-def default_scenario() -> Path:
-    """The bundled sample: ./inputs/sample in a clone, else the copy installed inside the package
-    (scheduler/sample), else the clone's an editable install points to."""
-    for folder in (Path(SAMPLE), Path(__file__).resolve().parent / "sample", Path(__file__).resolve().parents[1] / SAMPLE):
-        if (folder / "agents.csv").is_file():
-            return folder
-    raise RotaError("the bundled sample scenario is missing from this installation; reinstall rota")
-
+from scheduler.io.files import bundled_sample, copy_sample
 
 def _week(ctx, param, value: str | None) -> date | None:
     if value is None:
@@ -44,6 +33,10 @@ csv_encoding_option = click.option(
     "--csv-encoding", type=click.Choice(["utf-8-sig", "utf-8"]), default="utf-8-sig", show_default=True,
     help="CSV outputs: UTF-8 with a byte-order mark, which Excel needs to read accents; utf-8 for none.")
 quiet_option = click.option("--quiet", is_flag=True, help="No progress lines.")
+streams_option = click.option("--streams", "streams_file", type=click.Path(dir_okay=False, path_type=Path),
+                              help="The history weeks' streams.csv (default: the scenario's).")
+events_option = click.option("--events", "events_file", type=click.Path(dir_okay=False, path_type=Path),
+                             help="The history weeks' events.csv (default: the scenario's).")
 scheduler_option = click.option("--scheduler", metavar="tcp://HOST:8786", envvar="ROTA_SCHEDULER",
                                 help="Run on this Dask cluster (default: $ROTA_SCHEDULER, else a local cluster).")
 
@@ -99,15 +92,7 @@ def sample(folder: Path, force: bool) -> None:
     Example:
       rota sample my-scenario && rota check my-scenario
     """
-    import shutil
-
-    source = default_scenario()
-    if folder.exists() and any(folder.iterdir()) and not force:
-        raise RotaError(f"{folder} is not empty; use --force to copy the sample into it anyway")
-    folder.mkdir(parents=True, exist_ok=True)
-    names = sorted(p.name for p in source.iterdir() if p.is_file() and not p.name.startswith((".", "__")))
-    for name in names:
-        shutil.copyfile(source / name, folder / name)
+    names = copy_sample(folder, force)
     click.echo(f"copied the sample scenario ({', '.join(names)}) to {folder}\n"
                f"next: edit its CSV files, then `rota check {folder}` and `rota plan {folder}`")
 
@@ -170,7 +155,7 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     from scheduler.plan import make_plan, output_paths, write_outputs
     from scheduler.summary import plan_report, progress_printer
 
-    sc = load_scenario(scenario or default_scenario())
+    sc = load_scenario(scenario or bundled_sample())
     _echo_warnings(sc)
     grid = planning_grid(sc, week)
     workbook, roster_csv = output_paths(sc, grid, out_dir)
@@ -237,6 +222,10 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
               help="Add N agents of a site speaking LANGS (e.g. paris:fr,en:2); N may be a range 0..6 to sweep.")
 @click.option("--remove", "removes", multiple=True, metavar="AGENT_ID|site:SITE", help="Remove an agent or a whole site.")
 @click.option("--demand", "demands", multiple=True, metavar="MARKET=FACTOR", help="Scale a market's forecast.")
+@click.option("--bot", "bots", multiple=True, metavar="MARKET=SHARE",
+              help="The FAQ bot's share of a market's questions (* for all); a range A..B/STEP sweeps it.")
+@click.option("--stream", "streams", multiple=True, metavar='"MARKET START END FACTOR"',
+              help='A live stream, e.g. "FR Fri 20:00 Fri 22:00 2" (market-local times).')
 @out_option
 @click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit per variant (default: policy.toml).")
 @click.option("--workers", type=click.IntRange(min=1), help="Solver threads per variant (default: policy.toml).")
@@ -245,14 +234,15 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
 @scheduler_option
 @force_option
 @quiet_option
-def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers, seed, processes, scheduler, force,
-           quiet) -> None:
+def whatif(scenario, week, hires, removes, demands, bots, streams, out_dir, time_limit, workers, seed, processes,
+           scheduler, force, quiet) -> None:
     """Compare the baseline with changed headcount or demand.
 
     \b
     Example:
       rota whatif inputs/sample --hire shenzhen:pt,en:0..4 --time-limit 20
       rota whatif inputs/sample --hire paris:fr,en:2 --remove site:manila --demand FR=1.2
+      rota whatif inputs/sample --bot '*=0.30..0.50/0.05' --time-limit 10
     """
     from datetime import datetime, time, timedelta
 
@@ -264,7 +254,9 @@ def whatif(scenario, week, hires, removes, demands, out_dir, time_limit, workers
     from scheduler import whatif as W
     from scheduler.summary import whatif_report
 
-    changes = [W.parse_hire(h) for h in hires] + [W.parse_remove(r) for r in removes] + [W.parse_demand(d) for d in demands]
+    changes = ([W.parse_hire(h) for h in hires] + [W.parse_remove(r) for r in removes]
+               + [W.parse_demand(d) for d in demands] + [W.parse_bot(b) for b in bots]
+               + [W.parse_stream(x) for x in streams])
     sc = load_scenario(scenario)
     _echo_warnings(sc)
     vs = W.variants(changes)
@@ -374,10 +366,13 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
 @click.option("--weeks", type=click.IntRange(min=1), default=6, show_default=True, help="Weeks of history to use.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("outputs/forecast.csv"),
               show_default=True, help="Where to write the forecast.")
+@streams_option
+@events_option
 @force_option
 @csv_encoding_option
-def forecast(history, scenario, weeks, out_file, force, csv_encoding) -> None:
-    """Turn the chat history into next week's typical-week forecast.csv.
+def forecast(history, scenario, weeks, out_file, streams_file, events_file, force, csv_encoding) -> None:
+    """Turn the chat history into next week's typical-week forecast.csv, the history weeks' streams and
+    events divided out.
 
     \b
     Example:
@@ -389,7 +384,8 @@ def forecast(history, scenario, weeks, out_file, force, csv_encoding) -> None:
     from scheduler.io.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    fc = F.forecast(load_history(history, sc), sc, weeks)
+    streams, events = _drivers(sc, streams_file, events_file)
+    fc = F.forecast(load_history(history, sc), sc, weeks, streams, events)
     for market in fc.missing:
         click.echo(f"warning: no complete week of history for market {market}; it gets no forecast rows", err=True)
     with atomic_outputs(out_file, force=force) as (tmp,):
@@ -404,10 +400,11 @@ def forecast(history, scenario, weeks, out_file, force, csv_encoding) -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("history", type=click.Path(path_type=Path))
 @click.option("--roster", type=click.Path(path_type=Path), help="The roster that was worked (workbook or roster CSV).")
+@streams_option
 @week_option
 @out_option
 @force_option
-def review(scenario, history, roster, week, out_dir, force) -> None:
+def review(scenario, history, roster, streams_file, week, out_dir, force) -> None:
     """Measure what viewers got against the targets, by market and local hour.
 
     \b
@@ -426,13 +423,13 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
 
     sc = load_scenario(scenario)
     hist = load_history(history, sc)
-    rv = R.review(sc, hist, read_roster(roster, sc) if roster else None, week)
+    rv = R.review(sc, hist, read_roster(roster, sc) if roster else None, week, _drivers(sc, streams_file, None)[0])
     cells, gaps = rv.cells, rv.gaps
     last = hist["arrived"].max()
     stem = safe_name(Path(history).name.split(".")[0])
     path = out_dir / f"{safe_name(sc.name)}-{stem}-review.xlsx"
     stamp = datetime.combine(last.date(), time())
-    wb = build_review_workbook(cells, gaps, f"{sc.name} review", stamp - timedelta(days=0))
+    wb = build_review_workbook(cells, gaps, f"{sc.name} review", stamp - timedelta(days=0), rv.streams)
     with atomic_outputs(path, force=force) as (tmp,):
         save_workbook(wb, tmp)
     missed = cells[cells["worst_miss"] > 0]
@@ -443,6 +440,15 @@ def review(scenario, history, roster, week, out_dir, force) -> None:
         click.echo(f"  {line}")
     click.echo(f"\nwrote {path}")
     _log(sc, f"reviewed, {len(missed)} of {len(cells)} market-hours miss a target", path)
+
+
+def _drivers(sc, streams_file, events_file) -> tuple[list, list]:
+    """The streams and events given as files, else the scenario's own."""
+    from scheduler.io.drivers import load_drivers_file
+
+    markets = set(sc.markets)
+    return (load_drivers_file(streams_file, markets, "streams") if streams_file else sc.streams,
+            load_drivers_file(events_file, markets, "events") if events_file else sc.events)
 
 
 def main(args: list[str] | None = None) -> None:

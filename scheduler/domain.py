@@ -9,7 +9,7 @@ See docs/glossary.md for every name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -158,6 +158,46 @@ class LocalMoment:
         """A dated leave end; a date alone is inclusive: leave runs to the end of that day."""
         return self.naive if self.has_time else datetime.combine(self.naive.date() + timedelta(days=1), time())
 
+    def text(self) -> str:
+        """As a person writes it: `2026-11-27 20:00`, `Fri 20:00`, `Fri`."""
+        if self.weekday is None:
+            return f"{self.naive:%Y-%m-%d %H:%M}" if self.has_time else f"{self.naive:%Y-%m-%d}"
+        return WEEKDAYS[self.weekday] + (f" {clock_text(self.minutes)}" if self.has_time else "")
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A live stream in one market (streams.csv), on the market's local clock: its questions run at
+    `factor` times the forecast plus `extra_per_hour`, and fade back linearly over `tail_minutes`."""
+
+    market: str
+    start: LocalMoment
+    end: LocalMoment
+    factor: float = 1.0
+    extra_per_hour: float = 0.0
+    tail_minutes: int = 0
+    row: int = 0
+    file: str = "streams.csv"
+
+    def describe(self) -> str:
+        what = [f"x{self.factor:g}"] if self.factor != 1 else []
+        what += [f"+{self.extra_per_hour:g}/h"] if self.extra_per_hour else []
+        return f"{self.market} {self.start.text()}-{self.end.text()} {' '.join(what)}".rstrip()
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event day (events.csv): every question of the market's local days `first` to `last` runs at
+    `factor` times the forecast; market "*" is every market, each on its own local days."""
+
+    market: str
+    first: date
+    last: date
+    factor: float
+    name: str = ""
+    row: int = 0
+    file: str = "events.csv"
+
 
 @dataclass(frozen=True)
 class Leave:
@@ -201,6 +241,8 @@ class Scenario:
     forecast_minutes: dict[str, int]  # length of one forecast row, per market
     fingerprint: str = ""
     warnings: list = field(default_factory=list)
+    streams: list[Stream] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
     @property
     def queues(self) -> list[Queue]:

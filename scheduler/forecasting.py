@@ -99,14 +99,22 @@ class Forecast:
     missing: list[str]  # markets with no complete week of history: no rows
 
 
-def forecast(history: pd.DataFrame, scenario, weeks: int = 6) -> Forecast:
+def forecast(history: pd.DataFrame, scenario, weeks: int = 6, streams: list | None = None,
+             events: list | None = None) -> Forecast:
     """The forecast of `scenario`'s markets from a loaded chat history (`scheduler.io.history.load_history`),
-    from its last `weeks` complete weeks, at the planning interval."""
+    from its last `weeks` complete weeks, at the planning interval. The `streams` and `events` of the
+    history's weeks are divided out first, so a past stream does not become every week's baseline."""
+    from scheduler.drivers import divide_out
     from scheduler.io.history import market_facts, slot_label, weekly_counts, with_local
 
     f = with_local(history, scenario)
     interval = scenario.policy.plan.interval_minutes
     counts = weekly_counts(f, interval, {m: mk.timezone for m, mk in scenario.markets.items()})
+    if streams or events:
+        counts = {m: frame.apply(lambda row: pd.Series(divide_out(row.to_numpy(dtype=float), pd.Timestamp(row.name).date(),
+                                                                  m, streams or [], events or [], interval),
+                                                       index=row.index), axis=1)
+                  for m, frame in counts.items()}
     rows, accuracy, missing = [], [], []
     for market in scenario.markets:
         weeks_of = counts.get(market)

@@ -194,15 +194,61 @@ class Review:
     cells: pd.DataFrame
     gaps: pd.DataFrame | None
     lines: list[str]
+    streams: pd.DataFrame | None = None  # each past stream's realised uplift beside its planned factor
 
 
-def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: date | None = None) -> Review:
+def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: date | None = None,
+           streams: list | None = None) -> Review:
     """Review a loaded chat history (`scheduler.io.history.load_history`), with the roster that was worked
-    (RosterRows) if given."""
+    (RosterRows) if given, and the realised uplift of `streams` (default: the scenario's) in its weeks."""
     from scheduler.io.roster import roster_week
 
     cells = review_cells(history, scenario)
     gaps = None
     if roster_rows is not None:
         gaps = roster_gaps(history, scenario, roster_rows, roster_week(scenario, roster_rows, week).first_day)
-    return Review(cells, gaps, worst_gaps(cells, gaps, scenario))
+    uplifts = stream_uplifts(history, scenario, scenario.streams if streams is None else streams)
+    lines = worst_gaps(cells, gaps, scenario)
+    for r in uplifts.itertuples(index=False):
+        lines.append(f"stream {r.market} {r.start:%a %Y-%m-%d %H:%M}-{r.end:%H:%M}: x{r.realised_uplift:.2f} realised "
+                     f"against x{r.planned_factor:g} planned ({r.questions:,} questions, {r.expected:,.1f} "
+                     f"in the typical week)")
+    return Review(cells, gaps, lines, uplifts)
+
+
+def stream_uplifts(history: pd.DataFrame, scenario: Scenario, streams: list) -> pd.DataFrame:
+    """Each occurrence of a stream inside the history: the questions that arrived during it against those
+    the scenario's typical week (forecast.csv, which has no streams) expects in the same local hours."""
+    from scheduler.drivers import occurrences
+
+    columns = ["market", "start", "end", "planned_factor", "questions", "expected", "realised_uplift"]
+    rows = []
+    for market in {s.market for s in streams}:
+        tz = scenario.markets[market].timezone
+        arrived = history.loc[history["market"] == market, "arrived"].dt.tz_convert(tz).dt.tz_localize(None)
+        if arrived.empty:
+            continue
+        first, last = arrived.min(), arrived.max()
+        rate = _typical_rate(scenario, market)
+        for st in (s for s in streams if s.market == market):
+            for begin, end in occurrences(st, first.date(), last.date()):
+                if begin < first or end > last:
+                    continue  # not wholly inside the export
+                minutes = pd.date_range(begin, end, freq="min", inclusive="left")
+                expected = float(rate[minutes.day_of_week * 1440 + minutes.hour * 60 + minutes.minute].sum())
+                questions = int(((arrived >= begin) & (arrived < end)).sum())
+                rows.append([market, begin, end, st.factor, questions, round(expected, 1),
+                             round(questions / expected, 3) if expected > 0 else math.nan])
+    return pd.DataFrame(rows, columns=columns).sort_values(["start", "market"], kind="stable", ignore_index=True)
+
+
+def _typical_rate(scenario: Scenario, market: str) -> np.ndarray:
+    """Questions per minute of the market's typical week (its `Mon 09:00` forecast rows), local clock."""
+    rate = np.zeros(7 * 1440)
+    length = scenario.forecast_minutes.get(market, 60)
+    for r in scenario.forecast:
+        if r.market == market and r.weekday is not None:
+            a = r.weekday * 1440 + r.minutes
+            idx = np.arange(a, a + length) % (7 * 1440)
+            rate[idx] += r.questions / length
+    return rate

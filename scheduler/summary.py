@@ -8,7 +8,8 @@ from datetime import date
 
 import numpy as np
 
-from scheduler.calendar import forecast_on_grid, planning_grid
+from scheduler.calendar import planning_grid
+from scheduler.drivers import questions_on_grid
 from scheduler.domain import Scenario
 from scheduler.io.workbook import RunInfo
 from scheduler.shifts import all_options, require_possible
@@ -20,7 +21,7 @@ from scheduler.validate import Evaluation
 def check_report(sc: Scenario, week: date | None = None) -> str:
     grid = planning_grid(sc, week)
     require_possible(sc, grid, all_options(sc, grid))
-    per_market, outside = forecast_on_grid(sc, grid)
+    per_market, outside, notes = questions_on_grid(sc, grid)
     out = [f"scenario {sc.name}: {len(sc.sites)} sites, {len(sc.agents)} agents, {len(sc.markets)} markets, "
            f"{len(sc.queues)} queues, {len(sc.templates)} shift templates, {len(sc.leave)} leave rows "
            f"(inputs {sc.fingerprint})",
@@ -61,6 +62,7 @@ def check_report(sc: Scenario, week: date | None = None) -> str:
                             f"{only + shared:,.0f} its speakers can work")
     out += ["", table(["queue", "required_agent_hours", "speakers", "max_hours_single", "max_hours_multilingual",
                        "peak_agents"], rows, "Rough headcount against demand")]
+    warnings += [f"note: {n}" for n in notes]
     lost = {m: v for m, v in outside.items() if v > 0}
     if lost:
         warnings += [f"note: {v:,.1f} questions of market {m} fall outside the planned week" for m, v in lost.items()]
@@ -76,8 +78,28 @@ def staffing_report(sc: Scenario, st: Staffing) -> str:
                      round(float(g["arrivals"].sum()), 1), round(float(peak["required"]), 2),
                      peak["interval_start"].tz_convert(st.grid.timezone).strftime("%a %H:%M"),
                      round(float(g["required"].sum() * I), 1)])
-    return table(["queue", "markets", "questions", "arrivals", "peak_required", "peak_at", "agent_hours"], rows,
-                 f"Staffing {st.grid.label} ({st.grid.timezone})")
+    out = table(["queue", "markets", "questions", "arrivals", "peak_required", "peak_at", "agent_hours"], rows,
+                f"Staffing {st.grid.label} ({st.grid.timezone})")
+    drivers = drivers_report(sc, st)
+    return out + ("\n\n" + drivers if drivers else "")
+
+
+def drivers_report(sc: Scenario, st: Staffing) -> str:
+    """The week's streams and events, each with the questions and agent-hours it adds (empty without any)."""
+    from scheduler.staffing import driver_effects
+
+    if not sc.streams and not sc.events:
+        return ""
+    effects = driver_effects(sc, st.grid, st)
+    lines = []
+    if len(effects):
+        rows = [[r.kind, r.market, r.when + (f" ({r.name})" if r.name else ""), f"x{r.factor:g}", r.questions_added,
+                 r.agent_hours_added] for r in effects.itertuples(index=False)]
+        lines.append(table(["driver", "market", "when (market-local)", "factor", "questions_added",
+                            "agent_hours_added"], rows,
+                           f"Streams and events {st.grid.label} (each against the same week without it)"))
+    lines += [f"note: {n}" for n in st.notes]
+    return "\n".join(lines)
 
 
 def plan_report(ev: Evaluation, info: RunInfo) -> str:
@@ -92,6 +114,9 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
                       round(float(ev.agents["paid_hours"].sum()), 1), ev.cost])
     out = [table(["site", "agents_used", "agents", "paid_hours", "cost"], site_rows, f"Rota {ev.grid.label}")]
     out += ["", _queue_table(ev)]
+    drivers = drivers_report(sc, ev.staffing)
+    if drivers:
+        out += ["", drivers]
     line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
            f"{sc.policy.costs.shortfall_per_agent_hour:g}"
     if info.command == "plan":

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
 
-from scheduler.domain import Agent, Scenario
+from scheduler.domain import Agent, Scenario, Stream
 from scheduler.errors import RotaError
 from scheduler.io.scenario import parse_languages
 
@@ -53,7 +53,26 @@ class Demand:
         return f"demand {self.market}={self.factor:g}"
 
 
-Change = Hire | Remove | Demand
+@dataclass(frozen=True)
+class Bot:
+    """The FAQ bot answers `share` of a market's questions (`*`: every market)."""
+
+    market: str
+    share: float
+
+    def describe(self) -> str:
+        return f"bot {self.market}={self.share:.2f}"
+
+
+@dataclass(frozen=True)
+class AddStream:
+    stream: Stream
+
+    def describe(self) -> str:
+        return f"stream {self.stream.describe()}"
+
+
+Change = Hire | Remove | Demand | Bot | AddStream
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,14 @@ class Sweep:
 
     hire: Hire
     counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BotSweep:
+    """The bot's share over a range (`0.30..0.50/0.05`): one variant per share."""
+
+    market: str
+    shares: tuple[float, ...]
 
 
 def parse_hire(text: str) -> Hire | Sweep:
@@ -90,6 +117,44 @@ def parse_hire(text: str) -> Hire | Sweep:
     return hire
 
 
+def parse_bot(text: str) -> Bot | BotSweep:
+    """`MARKET=SHARE` or `MARKET=A..B/STEP` (shares 0-1; MARKET `*` for every market)."""
+    m = re.fullmatch(r"([^=]+)=([0-9.]+)(?:\.\.([0-9.]+)/([0-9.]+))?", text.strip())
+    usage = f"--bot {text!r}: expected MARKET=SHARE or MARKET=A..B/STEP with shares from 0 to 1, e.g. '*=0.30..0.50/0.05'"
+    try:
+        lo = float(m.group(2)) if m else -1
+        hi, step = (float(m.group(3)), float(m.group(4))) if m and m.group(3) else (lo, 1.0)
+    except ValueError:
+        raise RotaError(usage) from None
+    if not m or not 0 <= lo <= hi <= 1 or step <= 0:
+        raise RotaError(usage)
+    if not m.group(3):
+        return Bot(m.group(1), lo)
+    shares = tuple(round(lo + k * step, 6) for k in range(int((hi - lo) / step + 1e-9) + 1))
+    return BotSweep(m.group(1), shares)
+
+
+def parse_stream(text: str) -> AddStream:
+    """`MARKET START END FACTOR`: `FR Fri 20:00 Fri 22:00 2` or `FR 2026-12-04T20:00 2026-12-04T22:00 2`."""
+    from scheduler.io.drivers import _span_problem
+    from scheduler.io.tables import parse_moment
+
+    words = text.split()
+    usage = f"--stream {text!r}: expected \"MARKET START END FACTOR\", e.g. \"FR Fri 20:00 Fri 22:00 2\""
+    if len(words) not in (4, 6):
+        raise RotaError(usage)
+    half = (len(words) - 2) // 2
+    try:
+        start, end = parse_moment(" ".join(words[1:1 + half])), parse_moment(" ".join(words[1 + half:-1]))
+        factor = float(words[-1])
+    except ValueError as e:
+        raise RotaError(f"{usage} ({e})") from None
+    bad = _span_problem(start, end) or ("FACTOR must be 0 or more" if factor < 0 else None)
+    if bad:
+        raise RotaError(f"--stream {text!r}: {bad}")
+    return AddStream(Stream(words[0], start, end, factor, row=0, file="--stream"))
+
+
 def parse_remove(text: str) -> Remove:
     if text.startswith("site:"):
         return Remove(site=text[5:])
@@ -111,6 +176,7 @@ def apply(scenario: Scenario, changes: list[Change]) -> Scenario:
     """A copy of the scenario with the changes made; an impossible change is an error naming it."""
     agents = dict(scenario.agents)
     forecast = list(scenario.forecast)
+    markets, streams = dict(scenario.markets), list(scenario.streams)
     hired = 0
     for c in changes:
         if isinstance(c, Hire):
@@ -143,9 +209,17 @@ def apply(scenario: Scenario, changes: list[Change]) -> Scenario:
             if c.market not in scenario.markets:
                 raise RotaError(f"{c.describe()}: unknown market; expected one of {', '.join(scenario.markets)}")
             forecast = [replace(r, questions=r.questions * c.factor) if r.market == c.market else r for r in forecast]
+        elif isinstance(c, Bot):
+            if c.market != "*" and c.market not in scenario.markets:
+                raise RotaError(f"{c.describe()}: unknown market; expected * or one of {', '.join(scenario.markets)}")
+            markets = {k: replace(m, bot_deflection=c.share) if c.market in ("*", k) else m for k, m in markets.items()}
+        elif isinstance(c, AddStream):
+            if c.stream.market not in scenario.markets:
+                raise RotaError(f"{c.describe()}: unknown market; expected one of {', '.join(scenario.markets)}")
+            streams.append(c.stream)
     kept = set(agents)
     leave = [lv for lv in scenario.leave if lv.agent_id in kept]
-    return replace(scenario, agents=agents, forecast=forecast, leave=leave)
+    return replace(scenario, agents=agents, forecast=forecast, leave=leave, markets=markets, streams=streams)
 
 
 @dataclass(frozen=True)
@@ -160,12 +234,15 @@ class Variant:
 
 def variants(changes: list[Change | Sweep]) -> list[Variant]:
     """The baseline first, then one variant per swept count (or the one changed scenario)."""
-    sweeps = [c for c in changes if isinstance(c, Sweep)]
+    sweeps = [c for c in changes if isinstance(c, (Sweep, BotSweep))]
     if len(sweeps) > 1:
-        raise RotaError("only one --hire may sweep a range (A..B)")
-    fixed = tuple(c for c in changes if not isinstance(c, Sweep))
+        raise RotaError("only one change may sweep a range (--hire A..B or --bot A..B/STEP)")
+    fixed = tuple(c for c in changes if not isinstance(c, (Sweep, BotSweep)))
     out = [Variant("baseline", (), 0)]
-    if sweeps:
+    if sweeps and isinstance(sweeps[0], BotSweep):
+        s = sweeps[0]
+        out += [Variant(f"bot {share:.2f}", fixed + (Bot(s.market, share),), 0) for share in s.shares]
+    elif sweeps:
         s = sweeps[0]
         # With nothing else changed, "0 hires" is the baseline itself: plan it once.
         out += [Variant(f"hire {n}", fixed + ((replace(s.hire, count=n),) if n else ()), n)
@@ -187,7 +264,8 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
         return failed_row(variant, str(e))
     ev = p.evaluation
     row = {"variant": variant.name, "changes": variant.describe(), "agents": len(sc.agents), "cost": ev.cost,
-           "shortfall_hours": round(ev.shortfall_hours, 2), "total": round(ev.total, 2)}
+           "shortfall_hours": round(ev.shortfall_hours, 2), "total": round(ev.total, 2),
+           "required_hours": round(float(p.staffing.frame["required"].sum()) * p.grid.interval_minutes / 60, 1)}
     row.update({f"cost_{s}": v for s, v in ev.cost_by_site().items()})
     short, met, asa = ev.shortfall_by_queue(), ev.targets_met_by_queue(), ev.asa_by_queue()
     for q in ev.staffing.loads:
@@ -258,6 +336,16 @@ def answer(rows: list[dict]) -> list[str]:
             top = max(swept, key=lambda r: r["hires"])
             lines.append(f"no variant in the range covers the requirement: with {top['hires']} hires "
                          f"{top['shortfall_hours']:,.1f} agent-hours are still short")
+    bots = [r for r in ok if r["variant"].startswith("bot ")]
+    if len(bots) > 1 and all("required_hours" in r for r in bots):
+        lines.append("agent-hours the requirement needs, by the bot's share: "
+                     + "; ".join(f"{float(r['variant'][4:]):.0%}: {r['required_hours']:,.1f}" for r in bots))
+        first, last = bots[0], bots[-1]
+        points = (float(last["variant"][4:]) - float(first["variant"][4:])) * 100
+        if points > 0:
+            saved = (first["required_hours"] - last["required_hours"]) / points
+            lines.append(f"each point of bot share saves about {saved:,.1f} agent-hours a week "
+                         f"(about {saved / 40:,.2f} 40-hour agents)")
     if ok:
         cheapest = min(ok, key=lambda r: r["total"])
         lines.append(f"cheapest variant by total: {cheapest['variant']} ({cheapest['changes']}), total "

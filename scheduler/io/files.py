@@ -114,3 +114,30 @@ def write_csv(frame, path: Path, encoding: str = CSV_ENCODING) -> None:
         if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
             safe[column] = safe[column].map(csv_safe)
     safe.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
+
+
+SAMPLE = "inputs/sample"
+
+
+def bundled_sample() -> Path:
+    """The bundled sample: ./inputs/sample in a clone, else the copy installed inside the package
+    (scheduler/sample), else the clone an editable install points to."""
+    here = Path(__file__).resolve().parents[1]
+    for folder in (Path(SAMPLE), here / "sample", here.parent / SAMPLE):
+        if (folder / "agents.csv").is_file():
+            return folder
+    raise RotaError("the bundled sample scenario is missing from this installation; reinstall rota")
+
+
+def copy_sample(folder: Path, force: bool = False) -> list[str]:
+    """Copy the bundled sample scenario into `folder` (not into a folder with files, unless `force`)."""
+    import shutil
+
+    source = bundled_sample()
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise RotaError(f"{folder} is not empty; use --force to copy the sample into it anyway")
+    ensure_dir(folder)
+    names = sorted(p.name for p in source.iterdir() if p.is_file() and not p.name.startswith((".", "__")))
+    for name in names:
+        shutil.copyfile(source / name, folder / name)
+    return names

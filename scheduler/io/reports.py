@@ -26,7 +26,7 @@ def variant_columns(rows: list[dict]) -> list[str]:
     keys = [k for r in rows for k in r]
     sites = list(dict.fromkeys(k for k in keys if k.startswith("cost_")))
     queues = list(dict.fromkeys(k[len("shortfall_hours_"):] for k in keys if k.startswith("shortfall_hours_")))
-    return (["variant", "changes", "agents", "cost", "shortfall_hours", "total"] + sites
+    return (["variant", "changes", "agents", "cost", "shortfall_hours", "total", "required_hours"] + sites
             + [f"shortfall_hours_{q}" for q in queues] + [f"targets_met_{q}" for q in queues]
             + [f"asa_{q}" for q in queues] + ["status", "gap"])
 
@@ -100,7 +100,8 @@ def write_simulation(wb: Workbook, rep, timezone: str) -> None:
                     "simulated_sl": "0.0%", "sl_ci": "0.0%"}, widths={"why": 100})
 
 
-def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title: str, stamp: datetime) -> Workbook:
+def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title: str, stamp: datetime,
+                          streams: pd.DataFrame | None = None) -> Workbook:
     """Review (every cell against its targets, worst first), ByHour (heat map of ASA, market by local hour), Gaps."""
     wb = Workbook()
     ws = wb.active
@@ -155,6 +156,11 @@ def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title:
             gcol = get_column_letter(gcols.index("gap") + 1)
             gws.conditional_formatting.add(f"{gcol}2:{gcol}{len(gaps) + 1}",
                                            CellIsRule(operator="lessThan", formula=["-0.5"], fill=BAD_FILL))
+    if streams is not None and len(streams):
+        scols = ["market", "start", "end", "planned_factor", "questions", "expected", "realised_uplift"]
+        write_table(wb.create_sheet("Streams"), scols, frame_rows(streams, scols),
+                    formats={"start": "ddd yyyy-mm-dd hh:mm", "end": "ddd yyyy-mm-dd hh:mm", "expected": "0.0",
+                             "realised_uplift": "0.00"})
     wb.properties.creator = wb.properties.lastModifiedBy = "rota"
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.title = title

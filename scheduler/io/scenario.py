@@ -23,6 +23,7 @@ from scheduler.domain import (
     Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
 )
 from scheduler.errors import Problems, RotaError
+from scheduler.io.drivers import read_events, read_streams
 from scheduler.io.tables import (Column, REQUIRED_TABLES, TABLES, Table, WORKBOOK, WEEKDAY_TIME, number_expectation, unique_rows, parse_clock, parse_code, parse_language, parse_languages, parse_moment, parse_number, parse_starts, parse_table, parse_text, parse_timezone, parse_weekday, parse_weekdays, read_table)
 
 
@@ -120,6 +121,8 @@ def load_scenario(path: str | Path) -> Scenario:
     agents = _load_agents(tables["agents"], sites, declared["sites"], templates, problems)
     leave = _load_leave(tables["leave"], declared["agents"], problems)
     forecast, row_minutes = _load_forecast(tables["forecast"], markets, declared["markets"], policy, problems)
+    streams = read_streams(tables["streams"], declared["markets"], problems)
+    events = read_events(tables["events"], declared["markets"], problems)
 
     if markets and agents:
         spoken = {lang for a in agents.values() for lang in a.languages}
@@ -132,6 +135,7 @@ def load_scenario(path: str | Path) -> Scenario:
         name=folder.resolve().name, path=folder, policy=policy, sites=sites, agents=agents,
         markets=markets, templates=templates, leave=leave, forecast=forecast,
         forecast_minutes=row_minutes, fingerprint=fingerprint(folder), warnings=problems.warnings,
+        streams=streams, events=events,
     )
 
 

@@ -17,14 +17,15 @@ markets with questions in that interval.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from scheduler.staffing import erlang
 from scheduler.staffing.erlang_batch import required_servers_batch
-from scheduler.calendar import Grid, forecast_on_grid
+from scheduler.calendar import Grid
+from scheduler.drivers import questions_on_grid
 from scheduler.domain import Queue, Scenario
 from scheduler.errors import RotaError
 
@@ -54,13 +55,15 @@ class Staffing:
     frame: pd.DataFrame  # one row per queue and interval; see COLUMNS
     markets: pd.DataFrame  # market, queue, interval, questions, arrivals
     outside: dict[str, float]  # questions of dated rows outside the planned week, per market
+    notes: list[str] = field(default_factory=list)  # streams and events outside the planned week
 
     def required(self, queue: str) -> np.ndarray:
         return self.frame.loc[self.frame["queue"] == queue, "required"].to_numpy()
 
 
-def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], dict[str, np.ndarray], dict[str, float]]:
-    per_market, outside = forecast_on_grid(scenario, grid)
+def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], dict[str, np.ndarray], dict[str, float],
+                                                        list[str]]:
+    per_market, outside, notes = questions_on_grid(scenario, grid)
     loads = {}
     for q in scenario.queues:
         ms = [scenario.markets[m] for m in q.markets]
@@ -87,7 +90,7 @@ def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], d
                 targets[name] = np.where(binding, values, -np.inf).max(axis=0)
         loads[q.queue] = QueueLoad(q, questions, arrivals, handle,
                                    min(m.concurrency for m in ms), patience, targets)
-    return loads, per_market, outside
+    return loads, per_market, outside, notes
 
 
 def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +139,7 @@ def _meets(k: erlang.Kpis, load: QueueLoad, i: int) -> bool:
 
 
 def compute_staffing(scenario: Scenario, grid: Grid) -> Staffing:
-    loads, per_market, outside = queue_loads(scenario, grid)
+    loads, per_market, outside, notes = queue_loads(scenario, grid)
     interval_s = grid.interval_minutes * 60.0
     starts = [grid.interval_start(i) for i in range(grid.size)]
     frames, market_rows = [], []
@@ -154,7 +157,8 @@ def compute_staffing(scenario: Scenario, grid: Grid) -> Staffing:
             "market": m, "queue": q, "interval": np.arange(grid.size), "interval_start": starts,
             "questions": per_market[m], "arrivals": per_market[m] * (1 - market.bot_deflection),
         }))
-    return Staffing(grid, loads, pd.concat(frames, ignore_index=True), pd.concat(market_rows, ignore_index=True), outside)
+    return Staffing(grid, loads, pd.concat(frames, ignore_index=True), pd.concat(market_rows, ignore_index=True), outside,
+                    notes)
 
 
 STAFFING_CSV_COLUMNS = ["queue", "interval_start", "questions", "arrivals", "required",
@@ -176,3 +180,33 @@ def staffing_table(staffing: Staffing) -> pd.DataFrame:
         "abandon_rate": f["abandon_rate"].round(4),
         "occupancy": f["occupancy"].round(4),
     })[STAFFING_CSV_COLUMNS]
+
+
+def driver_effects(scenario: Scenario, grid: Grid, staffing: Staffing) -> pd.DataFrame:
+    """What each stream and event of the planned week brings: the questions it adds and the agent-hours
+    the requirement rises by, each against the same week without it (so the effects of two drivers that
+    overlap are each counted in full)."""
+    from dataclasses import replace
+
+    from scheduler.drivers import grid_layout
+
+    hours = grid.interval_minutes / 60
+    total = float(staffing.frame["required"].sum()) * hours
+    rows = []
+    for d in [*scenario.streams, *scenario.events]:
+        markets = list(scenario.markets) if d.market == "*" else [d.market]
+        if not any(grid_layout(scenario, grid, m).touched.count(d) for m in markets):
+            continue
+        without = replace(scenario, streams=[s for s in scenario.streams if s is not d],
+                          events=[e for e in scenario.events if e is not d])
+        st = compute_staffing(without, grid)
+        rows.append({
+            "kind": "stream" if d.file.startswith("streams") else "event", "row": d.row, "market": d.market,
+            "when": f"{d.start.text()}-{d.end.text()}" if hasattr(d, "start") else
+                    f"{d.first}" + (f" to {d.last}" if d.last != d.first else ""),
+            "factor": d.factor, "name": getattr(d, "name", ""),
+            "questions_added": round(float(staffing.markets["questions"].sum() - st.markets["questions"].sum()), 1),
+            "agent_hours_added": round(total - float(st.frame["required"].sum()) * hours, 1),
+        })
+    return pd.DataFrame(rows, columns=["kind", "row", "market", "when", "factor", "name", "questions_added",
+                                       "agent_hours_added"])

@@ -1,0 +1,177 @@
+"""Live streams, event days and the bot: what drives the questions, on the grid, in the history and in
+what-if (issue 24)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from clirun import rota
+from scenario_builder import agent, write_csv, write_scenario
+from scheduler.calendar import planning_grid
+from scheduler.errors import InputError
+from scheduler.io.history import load_history
+from scheduler.io.scenario import load_scenario
+from scheduler.staffing import compute_staffing
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def week_of(tmp_path, market: str, tz: str, streams=None, events=None, per_hour: float = 60.0, name="d"):
+    """One market with the same questions every hour of a typical week, planned in Asia/Shanghai."""
+    folder = write_scenario(
+        tmp_path / name, sites=[{"site": "hq", "timezone": "Asia/Shanghai"}], agents=[agent("A1", min_hours=0)],
+        markets=[{"market": market, "timezone": tz, "language": "en", "aht_seconds": 180}],
+        shifts=[{"shift": "D", "site": "hq", "start": "09:00", "hours": 8}],
+        forecast=[{"market": market, "start": f"{d} {h:02d}:00", "questions": per_hour} for d in DAYS for h in range(24)])
+    for name_, rows in (("streams", streams), ("events", events)):
+        if rows is not None:
+            write_csv(folder / f"{name_}.csv", rows)
+    return load_scenario(folder)
+
+
+def questions(sc, week: date) -> np.ndarray:
+    return compute_staffing(sc, planning_grid(sc, week)).markets["questions"].to_numpy()
+
+
+def stream(market, start, end, factor=1.0, extra=0.0, tail=0):
+    return {"market": market, "start": start, "end": end, "factor": factor, "extra_per_hour": extra, "tail_minutes": tail}
+
+
+def test_a_stream_lands_on_the_grid_by_overlap_in_a_half_hour_zone_and_nothing_else_moves(tmp_path):
+    # Fri 20:30-22:00 in Kolkata (+05:30) is 23:00-00:30 in Shanghai (+08:00): one whole hour and a half.
+    plain = questions(week_of(tmp_path, "IN", "Asia/Kolkata", name="plain"), date(2026, 11, 30))
+    sc = week_of(tmp_path, "IN", "Asia/Kolkata", streams=[stream("IN", "Fri 20:30", "Fri 22:00", factor=2)])
+    with_stream = questions(sc, date(2026, 11, 30))
+    fri_23 = 4 * 24 + 23
+    assert with_stream[fri_23] == pytest.approx(120) and with_stream[fri_23 + 1] == pytest.approx(90)
+    others = np.ones(len(plain), dtype=bool)
+    others[[fri_23, fri_23 + 1]] = False
+    assert np.array_equal(with_stream[others], plain[others])  # bit for bit
+    staffing_plain = compute_staffing(week_of(tmp_path, "IN", "Asia/Kolkata", name="p2"), planning_grid(sc, date(2026, 11, 30)))
+    staffing = compute_staffing(sc, planning_grid(sc, date(2026, 11, 30)))
+    req, req_plain = staffing.frame["required"].to_numpy(), staffing_plain.frame["required"].to_numpy()
+    assert np.array_equal(req[others], req_plain[others]) and req[fri_23] > req_plain[fri_23]
+
+
+def test_a_stream_across_the_new_york_change_to_winter_time_lands_on_its_real_hour(tmp_path):
+    # Week of 2026-10-26 (Shanghai). Sunday 1 November 10:00 in New York is EST (-05:00) after the change
+    # that night: 15:00 UTC, 23:00 Shanghai, the last interval of the week (with EDT it would be 22:00).
+    plain = questions(week_of(tmp_path, "US", "America/New_York", name="plain"), date(2026, 10, 26))
+    sc = week_of(tmp_path, "US", "America/New_York", streams=[stream("US", "Sun 10:00", "Sun 11:00", factor=3)])
+    q = questions(sc, date(2026, 10, 26))
+    assert q[167] == pytest.approx(3 * plain[167]) and plain[167] == 60 and np.flatnonzero(q != plain).tolist() == [167]
+    # Saturday 20:00 New York, still EDT (-04:00): 00:00 UTC Sunday, 08:00 Shanghai, interval 6 x 24 + 8.
+    sc = week_of(tmp_path, "US", "America/New_York", streams=[stream("US", "Sat 20:00", "Sat 21:00", factor=3)], name="sat")
+    q = questions(sc, date(2026, 10, 26))
+    assert q[6 * 24 + 8] == pytest.approx(180) and np.flatnonzero(q != plain).tolist() == [6 * 24 + 8]
+
+
+def test_tail_extra_and_an_event_day_compose(tmp_path):
+    # Shanghai market on the planning clock: interval k is local hour k of the week.
+    sc = week_of(tmp_path, "CN", "Asia/Shanghai",
+                 streams=[stream("CN", "Mon 20:00", "Mon 21:00", factor=3, tail=60),
+                          stream("CN", "Tue 10:00", "Tue 10:30", extra=30)],
+                 events=[{"market": "*", "date": "2026-12-01", "end_date": "", "factor": 1.5, "name": "sale"}])
+    q = questions(sc, date(2026, 11, 30))
+    assert q[20] == pytest.approx(180)  # x3
+    assert q[21] == pytest.approx(120)  # the tail: from x3 back to x1 linearly, x2 on average over the hour
+    assert q[22] == pytest.approx(60)
+    assert q[24 + 10] == pytest.approx(60 * 1.5 + 15)  # the event day, and 30/h for half an hour
+    assert q[24 + 11] == pytest.approx(90) and q[47] == pytest.approx(90) and q[48] == pytest.approx(60)
+
+
+def test_bad_stream_and_event_rows_are_named_all_at_once(tmp_path):
+    with pytest.raises(InputError, match="5 problems in the input") as e:
+        week_of(tmp_path, "CN", "Asia/Shanghai",
+                streams=[stream("CN", "Fri 22:00", "Fri 20:00", 2), stream("XX", "Fri 20:00", "Fri 21:00", 2),
+                         stream("CN", "Fri 20:00", "Fri 21:00", -1)],
+                events=[{"market": "CN", "date": "2026-12-02", "end_date": "2026-12-01", "factor": 2, "name": "x"},
+                        {"market": "CN", "date": "Fri", "end_date": "", "factor": 2, "name": "y"}])
+    found = [(p.file, p.row, p.column) for p in e.value.problems]
+    assert found == [("streams.csv", 4, "factor"), ("streams.csv", 2, "end"), ("streams.csv", 3, "market"),
+                     ("events.csv", 2, "end_date"), ("events.csv", 3, "date")]
+
+
+def test_a_dated_stream_outside_the_planned_week_is_a_note_not_an_error(tmp_path, capsys):
+    sc = week_of(tmp_path, "CN", "Asia/Shanghai", streams=[stream("CN", "2026-11-11 20:00", "2026-11-11 22:00", 2)])
+    st = compute_staffing(sc, planning_grid(sc, date(2026, 11, 30)))
+    assert st.notes == ["streams.csv, row 2: stream CN 2026-11-11 20:00-2026-11-11 22:00 x2 is outside the planned "
+                        "week 2026-W49; not applied"]
+    assert np.all(st.markets["questions"].to_numpy() == 60)
+    r = rota(capsys, "staffing", sc.path, "--week", "2026-11-30", "--out", tmp_path / "o")
+    assert r.code == 0 and "note: streams.csv, row 2" in r.out
+
+
+def test_the_bot_sweep_lowers_the_required_agent_hours_at_every_step(tmp_path):
+    from scheduler import whatif as W
+
+    sc = week_of(tmp_path, "CN", "Asia/Shanghai", per_hour=120)
+    sweep = W.parse_bot("*=0.30..0.50/0.05")
+    assert sweep.shares == (0.3, 0.35, 0.4, 0.45, 0.5)
+    hours = []
+    for v in W.variants([sweep])[1:]:
+        changed = W.apply(sc, list(v.changes))
+        assert changed.markets["CN"].bot_deflection == pytest.approx(float(v.name[4:]))
+        hours.append(float(compute_staffing(changed, planning_grid(sc, date(2026, 11, 30))).frame["required"].sum()))
+    assert all(a >= b for a, b in zip(hours, hours[1:])) and hours[0] > hours[-1], hours  # whole agents: steps
+
+
+def test_bot_and_stream_options_are_checked(tmp_path):
+    from scheduler import whatif as W
+    from scheduler.errors import RotaError
+
+    with pytest.raises(RotaError, match="expected MARKET=SHARE or MARKET=A..B/STEP"):
+        W.parse_bot("*=0.5..0.3/0.05")
+    with pytest.raises(RotaError, match="expected a moment after start"):
+        W.parse_stream("FR Fri 22:00 Fri 20:00 2")
+    change = W.parse_stream("FR Fri 20:00 Fri 22:00 2")
+    assert change.describe() == "stream FR Fri 20:00-Fri 22:00 x2"
+    sc = week_of(tmp_path, "FR", "Europe/Paris")
+    assert len(W.apply(sc, [change]).streams) == 1
+    with pytest.raises(RotaError, match="unknown market"):
+        W.apply(sc, [W.parse_stream("XX Fri 20:00 Fri 22:00 2")])
+
+
+# ------------------------------------------------------------------ the history both ways
+
+def synthetic_history(path, weeks: int, rate_per_hour: int, stream_factor: float):
+    """FR questions at a steady rate, every hour of `weeks` weeks from Monday 2026-10-26 (Paris), with every
+    Friday 20:00-22:00 at `stream_factor` times the rate."""
+    import pytz
+
+    paris = pytz.timezone("Europe/Paris")
+    rows = []
+    start = datetime(2026, 10, 26)
+    for h in range(weeks * 7 * 24):
+        local = start + timedelta(hours=h)
+        n = rate_per_hour * (stream_factor if local.weekday() == 4 and 20 <= local.hour < 22 else 1)
+        for k in range(int(n)):
+            t = paris.localize(local + timedelta(seconds=3600 * (k + 0.5) / n), is_dst=False).astimezone(timezone.utc)
+            rows.append(["FR", t.strftime("%Y-%m-%dT%H:%M:%SZ"), "", "", "bot", 0, 1, "fr"])
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["market", "arrived_at", "first_reply_at", "ended_at", "handled_by", "complex", "resolved",
+                    "reply_language"])
+        w.writerows(rows)
+    return path
+
+
+def test_streams_divided_out_of_the_history_give_back_the_typical_week_and_review_sees_the_uplift(tmp_path):
+    from scheduler import forecasting as F
+    from scheduler import reviewing as R
+
+    sc = week_of(tmp_path, "FR", "Europe/Paris", streams=[stream("FR", "Fri 20:00", "Fri 22:00", factor=2)],
+                 per_hour=12)
+    history = load_history(synthetic_history(tmp_path / "history.csv", 4, 12, 2.0), sc)
+    fri_20 = [k for k, r in F.forecast(history, sc, 4).rows.iterrows() if r["start"] in ("Fri 20:00", "Fri 21:00")]
+    plain = F.forecast(history, sc, 4).rows["questions"].to_numpy()
+    cleaned = F.forecast(history, sc, 4, sc.streams, []).rows["questions"].to_numpy()
+    assert plain[fri_20] == pytest.approx([24, 24], rel=0.05)  # learned as if every Friday had its stream
+    assert cleaned == pytest.approx(np.full(168, 12.0), rel=0.05)  # the typical week, within 5 %
+    uplifts = R.stream_uplifts(history, sc, sc.streams)
+    assert len(uplifts) == 4 and uplifts["realised_uplift"].to_numpy() == pytest.approx([2.0] * 4, rel=0.05)
+    assert list(uplifts["planned_factor"]) == [2.0] * 4
