@@ -781,6 +781,24 @@ def format_capacity(scenario: Scenario) -> str:
 # Writing
 
 
+# A live stream a week per market in its evening (typical week, market-local; questions at `factor` times
+# the forecast, fading back over the tail), and two event days: Cyber Monday for North America, the 12.12
+# sale in South-East Asia. A market not in the scenario gets none.
+STREAMS = [
+    ["US-E", "Fri 20:00", "Fri 22:00", 2.5, 0, 30], ["US-W", "Sun 18:00", "Sun 20:00", 2.2, 0, 30],
+    ["MX", "Sat 18:00", "Sat 20:00", 2.2, 0, 30], ["BR", "Sat 20:00", "Sat 21:30", 2.0, 0, 20],
+    ["UK", "Thu 20:00", "Thu 21:30", 2.0, 0, 20], ["FR", "Thu 20:30", "Thu 22:00", 2.4, 0, 30],
+    ["DE", "Sun 18:00", "Sun 19:30", 1.8, 0, 20], ["TH", "Sun 19:00", "Sun 21:00", 2.5, 0, 45],
+    ["ID", "Sat 19:00", "Sat 21:00", 2.2, 0, 30], ["VN", "Fri 20:00", "Fri 22:00", 2.0, 0, 30],
+    ["PH", "Wed 20:00", "Wed 21:30", 1.8, 10, 30],
+]
+EVENTS = [
+    ["US-E", "2026-11-30", "", 1.6, "Cyber Monday"], ["US-W", "2026-11-30", "", 1.6, "Cyber Monday"],
+    ["TH", "2026-12-12", "", 1.8, "12.12 sale"], ["VN", "2026-12-12", "", 1.8, "12.12 sale"],
+    ["ID", "2026-12-12", "", 1.8, "12.12 sale"], ["PH", "2026-12-12", "", 1.8, "12.12 sale"],
+]
+
+
 def write_scenario(scenario: Scenario, out_dir: str | Path, force: bool = False) -> Path:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -816,6 +834,11 @@ def write_scenario(scenario: Scenario, out_dir: str | Path, force: bool = False)
                 for s in scenario.sites for t in s.shifts])
     _write_csv(out / "leave.csv", ["agent_id", "start", "end", "reason"],
                [[r.agent_id, r.start, r.end, r.reason] for r in scenario.leave])
+    codes = {m.code for m in scenario.markets}
+    _write_csv(out / "streams.csv", ["market", "start", "end", "factor", "extra_per_hour", "tail_minutes"],
+               [row for row in STREAMS if row[0] in codes])
+    _write_csv(out / "events.csv", ["market", "date", "end_date", "factor", "name"],
+               [row for row in EVENTS if row[0] in codes])
     (out / "README.md").write_text(_readme(scenario), encoding="utf-8")
     return out
 
@@ -955,6 +978,19 @@ def _readme(s: Scenario) -> str:
             f"| {WEEKDAYS[day]} {hour:02d}:00 ({int(hourly[day, hour])}) | {m.bot_deflection:.0%} "
             f"| {m.aht_seconds} ({m.aht_complex_seconds}) | {m.complex_share:.0%} | {m.concurrency} "
             f"| {m.patience_seconds or ''} |")
+    codes = {m.code for m in s.markets}
+    lines += [
+        "",
+        "## Live streams and event days",
+        "",
+        "`streams.csv`: one live stream a week per market, in its evening (market-local, typical week), "
+        "questions at the factor times the forecast while it runs, fading back over the tail: "
+        + "; ".join(f"{r[0]} {r[1]}-{r[2][4:]} x{r[3]:g}" + (f" +{r[4]}/h" if r[4] else "")
+                    for r in STREAMS if r[0] in codes) + ".",
+        "`events.csv`: " + "; ".join(f"{r[4]} {r[1]} {r[0]} x{r[3]:g}" for r in EVENTS if r[0] in codes)
+        + " (dated: each applies only to the week that holds it; `rota plan --week 2026-11-30` has Cyber "
+        "Monday, the week of 2026-12-07 the 12.12 sale). The capacity check below is of the forecast alone.",
+    ]
     rough = sum(r.rough_hours for r in s.capacity) / s.total_max_hours
     erlang = sum(r.erlang_hours for r in s.capacity) / s.total_max_hours
     lines += [

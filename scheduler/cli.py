@@ -34,9 +34,9 @@ csv_encoding_option = click.option(
     help="CSV outputs: UTF-8 with a byte-order mark, which Excel needs to read accents; utf-8 for none.")
 quiet_option = click.option("--quiet", is_flag=True, help="No progress lines.")
 streams_option = click.option("--streams", "streams_file", type=click.Path(dir_okay=False, path_type=Path),
-                              help="The history weeks' streams.csv (default: the scenario's).")
+                              help="The streams of the history's weeks (a streams.csv; default: none).")
 events_option = click.option("--events", "events_file", type=click.Path(dir_okay=False, path_type=Path),
-                             help="The history weeks' events.csv (default: the scenario's).")
+                             help="The event days of the history's weeks (an events.csv; default: none).")
 scheduler_option = click.option("--scheduler", metavar="tcp://HOST:8786", envvar="ROTA_SCHEDULER",
                                 help="Run on this Dask cluster (default: $ROTA_SCHEDULER, else a local cluster).")
 
@@ -443,12 +443,13 @@ def review(scenario, history, roster, streams_file, week, out_dir, force) -> Non
 
 
 def _drivers(sc, streams_file, events_file) -> tuple[list, list]:
-    """The streams and events given as files, else the scenario's own."""
+    """The streams and events of a history's weeks, as given in files. Not the scenario's own by default:
+    those are the planned week's, and a history that had none would be divided by them."""
     from scheduler.io.drivers import load_drivers_file
 
     markets = set(sc.markets)
-    return (load_drivers_file(streams_file, markets, "streams") if streams_file else sc.streams,
-            load_drivers_file(events_file, markets, "events") if events_file else sc.events)
+    return (load_drivers_file(streams_file, markets, "streams") if streams_file else [],
+            load_drivers_file(events_file, markets, "events") if events_file else [])
 
 
 def main(args: list[str] | None = None) -> None:

@@ -200,19 +200,18 @@ class Review:
 def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: date | None = None,
            streams: list | None = None) -> Review:
     """Review a loaded chat history (`scheduler.io.history.load_history`), with the roster that was worked
-    (RosterRows) if given, and the realised uplift of `streams` (default: the scenario's) in its weeks."""
+    (RosterRows) if given, and the realised uplift of the `streams` of its weeks."""
     from scheduler.io.roster import roster_week
 
     cells = review_cells(history, scenario)
     gaps = None
     if roster_rows is not None:
         gaps = roster_gaps(history, scenario, roster_rows, roster_week(scenario, roster_rows, week).first_day)
-    uplifts = stream_uplifts(history, scenario, scenario.streams if streams is None else streams)
+    uplifts = stream_uplifts(history, scenario, streams or [])
     lines = worst_gaps(cells, gaps, scenario)
-    for r in uplifts.itertuples(index=False):
-        lines.append(f"stream {r.market} {r.start:%a %Y-%m-%d %H:%M}-{r.end:%H:%M}: x{r.realised_uplift:.2f} realised "
-                     f"against x{r.planned_factor:g} planned ({r.questions:,} questions, {r.expected:,.1f} "
-                     f"in the typical week)")
+    for (market, when, planned), g in uplifts.groupby(["market", "when", "planned_factor"], sort=False):
+        lines.append(f"stream {market} {when}: x{g['questions'].sum() / g['expected'].sum():.2f} realised over "
+                     f"{len(g)} occurrence{'s' if len(g) > 1 else ''} against x{planned:g} planned")
     return Review(cells, gaps, lines, uplifts)
 
 
@@ -221,7 +220,7 @@ def stream_uplifts(history: pd.DataFrame, scenario: Scenario, streams: list) -> 
     the scenario's typical week (forecast.csv, which has no streams) expects in the same local hours."""
     from scheduler.drivers import occurrences
 
-    columns = ["market", "start", "end", "planned_factor", "questions", "expected", "realised_uplift"]
+    columns = ["market", "when", "start", "end", "planned_factor", "questions", "expected", "realised_uplift"]
     rows = []
     for market in {s.market for s in streams}:
         tz = scenario.markets[market].timezone
@@ -237,7 +236,7 @@ def stream_uplifts(history: pd.DataFrame, scenario: Scenario, streams: list) -> 
                 minutes = pd.date_range(begin, end, freq="min", inclusive="left")
                 expected = float(rate[minutes.day_of_week * 1440 + minutes.hour * 60 + minutes.minute].sum())
                 questions = int(((arrived >= begin) & (arrived < end)).sum())
-                rows.append([market, begin, end, st.factor, questions, round(expected, 1),
+                rows.append([market, f"{st.start.text()}-{st.end.text()}", begin, end, st.factor, questions, round(expected, 1),
                              round(questions / expected, 3) if expected > 0 else math.nan])
     return pd.DataFrame(rows, columns=columns).sort_values(["start", "market"], kind="stable", ignore_index=True)
 

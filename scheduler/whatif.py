@@ -236,7 +236,9 @@ def variants(changes: list[Change | Sweep]) -> list[Variant]:
     """The baseline first, then one variant per swept count (or the one changed scenario)."""
     sweeps = [c for c in changes if isinstance(c, (Sweep, BotSweep))]
     if len(sweeps) > 1:
-        raise RotaError("only one change may sweep a range (--hire A..B or --bot A..B/STEP)")
+        if all(isinstance(c, Sweep) for c in sweeps):
+            raise RotaError("only one --hire may sweep a range (A..B)")
+        raise RotaError("only one change may sweep a range: a --hire A..B or a --bot A..B/STEP, not both")
     fixed = tuple(c for c in changes if not isinstance(c, (Sweep, BotSweep)))
     out = [Variant("baseline", (), 0)]
     if sweeps and isinstance(sweeps[0], BotSweep):

@@ -157,7 +157,7 @@ def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title:
             gws.conditional_formatting.add(f"{gcol}2:{gcol}{len(gaps) + 1}",
                                            CellIsRule(operator="lessThan", formula=["-0.5"], fill=BAD_FILL))
     if streams is not None and len(streams):
-        scols = ["market", "start", "end", "planned_factor", "questions", "expected", "realised_uplift"]
+        scols = ["market", "when", "start", "end", "planned_factor", "questions", "expected", "realised_uplift"]
         write_table(wb.create_sheet("Streams"), scols, frame_rows(streams, scols),
                     formats={"start": "ddd yyyy-mm-dd hh:mm", "end": "ddd yyyy-mm-dd hh:mm", "expected": "0.0",
                              "realised_uplift": "0.00"})
