@@ -45,11 +45,45 @@ def sample_lp(sample_week):
 def dask_scheduler():
     """The address of one in-process Dask cluster (two single-threaded workers), shared by every test that
     needs a cluster without being about starting, stopping or losing one: a local cluster of processes
-    costs about 2 s to start and stop on a 2-core machine, this one a tenth of that, once."""
+    costs about 2 s to start and stop on a 2-core machine, this one under a tenth of a second, once."""
     import logging
 
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+    # Its status pages on a free port (":0"): the default 8787 may be another test run's on a shared machine.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster:
         yield cluster.scheduler_address
+
+
+@pytest.fixture
+def hang_guard():
+    """`hang_guard(proc)`: kills the process (its process group, if it leads one) should it still be running
+    `seconds` (3 minutes) later, so that a run that hangs fails its test (killed, exit -9) instead of stalling
+    the suite. Not a speed limit: it is far more than the runs' own time limits allow them."""
+    import os
+    import subprocess
+    import threading
+
+    timers = []
+
+    def kill(proc: subprocess.Popen) -> None:
+        try:
+            if proc.poll() is None:
+                if os.getpgid(proc.pid) == proc.pid:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:
+                    proc.kill()
+        except ProcessLookupError:  # it ended meanwhile
+            pass
+
+    def guard(proc: subprocess.Popen, seconds: float = 180) -> subprocess.Popen:
+        timer = threading.Timer(seconds, kill, (proc,))
+        timer.daemon = True
+        timer.start()
+        timers.append(timer)
+        return proc
+
+    yield guard
+    for timer in timers:
+        timer.cancel()

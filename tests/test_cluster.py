@@ -1,6 +1,7 @@
 """What-if and simulation runs on Dask: the same rows on any cluster, a dead worker costs nothing but time."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -8,9 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
-from openpyxl import load_workbook
-from test_whatif import folder  # noqa: F401  (fixture)
+from distributed import Client
+from test_whatif import folder, sheet_rows  # noqa: F401  (folder: a fixture)
 
 from scheduler import whatif as W
 from scheduler.executor import run_all
@@ -25,20 +25,18 @@ def _explode_on_two(k):
     return k * k
 
 
-def test_a_failing_task_is_reported_and_the_others_go_on():
-    with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
-        out = run_all(_explode_on_two, [(k,) for k in range(4)], scheduler=cluster.scheduler_address)
+def test_a_failing_task_is_reported_and_the_others_go_on(dask_scheduler):
+    out = run_all(_explode_on_two, [(k,) for k in range(4)], scheduler=dask_scheduler)
     assert out.results == {0: 0, 1: 1, 3: 9}
     assert out.errors == {2: "ValueError: variant 2 is broken"} and out.complete
 
 
-def test_sweep_on_a_two_worker_cluster_gives_the_default_runs_rows(folder):  # noqa: F811
+def test_sweep_on_a_two_worker_cluster_gives_the_default_runs_rows(folder, dask_scheduler):  # noqa: F811
     sc = load_scenario(folder)
     vs = W.variants([W.parse_hire("sz:pt:0..2")])
-    default, complete = W.run_variants(sc, vs, None, 10, 1, 7)
+    default, complete = W.run_variants(sc, vs, None, 10, 1, 7)  # on a local cluster of processes, its own
     assert complete and [r["variant"] for r in default] == ["baseline", "hire 1", "hire 2"]
-    with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
-        remote, complete = W.run_variants(sc, vs, None, 10, 1, 7, scheduler=cluster.scheduler_address)
+    remote, complete = W.run_variants(sc, vs, None, 10, 1, 7, scheduler=dask_scheduler)
     assert complete
     assert remote == default
 
@@ -81,13 +79,13 @@ def localhost_cluster(tmp_path):
                 os.killpg(p.pid, signal.SIGKILL)
 
 
-def test_a_worker_killed_mid_sweep_loses_no_variant(localhost_cluster, tmp_path):
+def test_a_worker_killed_mid_sweep_loses_no_variant(localhost_cluster, tmp_path, hang_guard):
     address, workers = localhost_cluster
     out = tmp_path / "o"
-    proc = subprocess.Popen([sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
-                             "--hire", "shenzhen:pt,en:0..3", "--time-limit", "3", "--workers", "1",
-                             "--scheduler", address, "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
+               "--hire", "shenzhen:pt,en:0..3", "--time-limit", "1", "--workers", "1", "--scheduler", address,
+               "--out", str(out)]
+    proc = hang_guard(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     seen = []
     for line in proc.stderr:
         seen.append(line)
@@ -96,36 +94,49 @@ def test_a_worker_killed_mid_sweep_loses_no_variant(localhost_cluster, tmp_path)
             break
     stderr = "".join(seen) + proc.stderr.read()
     stdout = proc.stdout.read()
-    assert proc.wait(timeout=180) == 0, stderr
+    assert proc.wait() == 0, stderr
     assert workers[0].poll() is not None
+
+    def lost_with_removed_workers(dask_scheduler):  # runs on the scheduler; some events do not serialise
+        return [sorted(map(str, event["processing-tasks"])) for _, event in dask_scheduler.get_events("all")
+                if event.get("action") == "remove-worker"]
+
+    with Client(address, timeout="60s") as c:
+        lost = c.run_on_scheduler(lost_with_removed_workers)
+    # The kill took a variant with it: the worker was planning one when it died.
+    assert len(lost) == 1 and any(key.startswith("plan_variant") for key in lost[0]), lost
     assert f"Dask cluster at {address}: 2 workers, dashboard" in stderr
     assert "Traceback" not in stderr and "failed" not in stdout
-    ws = load_workbook(out / "sample-2026-W49-whatif.xlsx")["Variants"]
-    header = [c.value for c in ws[1]]
-    rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=2)]
+    rows = sheet_rows(out / "sample-2026-W49-whatif.xlsx")
     assert [r["variant"] for r in rows] == ["baseline", "hire 1", "hire 2", "hire 3"]
-    assert all(r["total"] > 0 and r["status"] in ("OPTIMAL", "FEASIBLE") for r in rows)
+    # Every variant planned, none failed. A plan may carry "(time-capped: a rerun may differ)": a busy machine's
+    # wall clock can stop a search short of its work budget, and that is no lost variant.
+    assert all(r["total"] > 0 and r["status"].split(" (")[0] in ("OPTIMAL", "FEASIBLE") for r in rows), rows
 
 
-def test_ctrl_c_cancels_pending_variants_and_keeps_finished_ones(tmp_path):
+def test_ctrl_c_cancels_pending_variants_and_keeps_finished_ones(tmp_path, hang_guard):
     """Ctrl-C from a terminal reaches the whole process group: the local cluster's workers ignore it, the
     client cancels what is pending and writes what finished."""
     out = tmp_path / "o"
-    proc = subprocess.Popen([sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
-                             "--hire", "shenzhen:pt,en:0..3", "--time-limit", "4", "--workers", "1", "--processes", "1",
-                             "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    command = [sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
+               "--hire", "shenzhen:pt,en:0..3", "--time-limit", "1", "--workers", "1", "--processes", "1",
+               "--out", str(out)]
+    proc = hang_guard(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True))
     seen = []
     for line in proc.stderr:
         seen.append(line)
         if "1/4 done" in line:
-            sent = time.monotonic()
             os.killpg(proc.pid, signal.SIGINT)
             break
     stderr = "".join(seen) + proc.stderr.read()
-    assert proc.wait(timeout=60) == 130, stderr
-    assert time.monotonic() - sent < 15
-    assert "Traceback" not in stderr and "variants finished and were kept" in stderr
-    ws = load_workbook(out / "sample-2026-W49-whatif.xlsx")["Variants"]
-    kept = [r[0].value for r in ws.iter_rows(min_row=2)]
-    assert 1 <= len(kept) < 4 and kept[0] == "baseline"
+    proc.stdout.read()
+    assert proc.wait() == 130, stderr
+    assert "Traceback" not in stderr
+    done = re.findall(r"^  \d/4 done: (.+?) \(", stderr, flags=re.MULTILINE)
+    assert 1 <= len(done) < 4 and done[0] == "baseline", stderr  # one worker: the variants in order
+    assert f"interrupted: {len(done)} of 4 variants finished and were kept" in stderr
+    rows = sheet_rows(out / "sample-2026-W49-whatif.xlsx")
+    # Exactly the variants reported finished, each with its plan: none cancelled, none lost.
+    assert [r["variant"] for r in rows] == [v for v in ("baseline", "hire 1", "hire 2", "hire 3") if v in done]
+    assert all(r["total"] > 0 for r in rows), rows

@@ -347,6 +347,13 @@ class LpBound:
             self._stopped = True
             self._highs.cancelSolve()
 
+    def close(self, wait: float = 60.0) -> None:
+        """Cancel, and wait for the thread to leave HiGHS: a process that exits (Ctrl-C before the first
+        plan) while the thread is inside it aborts ("terminate called without an active exception")."""
+        self.cancel()
+        if self._thread is not None:
+            self._thread.join(wait)
+
     @property
     def started(self) -> bool:
         return self._thread is not None

@@ -39,7 +39,7 @@ def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = N
     try:
         return search.plan()
     finally:
-        search.lp.cancel()  # an LP still running (Ctrl-C, the cap, an optimal first pass) must not hold a core
+        search.lp.close()  # an LP still running (Ctrl-C, the cap, an optimal first pass) must not hold a core
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ class Search:
                 return None, True
             _, dived = self.wait_for(sub)
         finally:
-            sub.cancel()
+            sub.close()
         self.used = max(self.used, used + c.lp_seconds(sub, g))
         return (dived_hint_values(guided, dived) if dived is not None else None), False
 
