@@ -438,6 +438,10 @@ def review(scenario, history, roster, streams_file, week, out_dir, force) -> Non
     click.echo("worst gaps:" if gaps is not None else "worst hours:")
     for line in rv.lines:
         click.echo(f"  {line}")
+    if rv.stream_lines:
+        click.echo("streams, questions during each against the typical week's:")
+        for line in rv.stream_lines:
+            click.echo(f"  {line}")
     click.echo(f"\nwrote {path}")
     _log(sc, f"reviewed, {len(missed)} of {len(cells)} market-hours miss a target", path)
 

@@ -195,6 +195,7 @@ class Review:
     gaps: pd.DataFrame | None
     lines: list[str]
     streams: pd.DataFrame | None = None  # each past stream's realised uplift beside its planned factor
+    stream_lines: list[str] | None = None  # the same per stream, in words
 
 
 def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: date | None = None,
@@ -208,11 +209,10 @@ def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: da
     if roster_rows is not None:
         gaps = roster_gaps(history, scenario, roster_rows, roster_week(scenario, roster_rows, week).first_day)
     uplifts = stream_uplifts(history, scenario, streams or [])
-    lines = worst_gaps(cells, gaps, scenario)
-    for (market, when, planned), g in uplifts.groupby(["market", "when", "planned_factor"], sort=False):
-        lines.append(f"stream {market} {when}: x{g['questions'].sum() / g['expected'].sum():.2f} realised over "
-                     f"{len(g)} occurrence{'s' if len(g) > 1 else ''} against x{planned:g} planned")
-    return Review(cells, gaps, lines, uplifts)
+    words = [f"{market} {when}: x{g['questions'].sum() / g['expected'].sum():.2f} realised over {len(g)} "
+             f"occurrence{'s' if len(g) > 1 else ''} against x{planned:g} planned"
+             for (market, when, planned), g in uplifts.groupby(["market", "when", "planned_factor"], sort=False)]
+    return Review(cells, gaps, worst_gaps(cells, gaps, scenario), uplifts, words)
 
 
 def stream_uplifts(history: pd.DataFrame, scenario: Scenario, streams: list) -> pd.DataFrame:

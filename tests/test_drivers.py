@@ -175,3 +175,27 @@ def test_streams_divided_out_of_the_history_give_back_the_typical_week_and_revie
     uplifts = R.stream_uplifts(history, sc, sc.streams)
     assert len(uplifts) == 4 and uplifts["realised_uplift"].to_numpy() == pytest.approx([2.0] * 4, rel=0.05)
     assert list(uplifts["planned_factor"]) == [2.0] * 4
+
+
+def test_review_and_forecast_take_the_history_weeks_streams_from_files(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    sc = week_of(tmp_path, "FR", "Europe/Paris", per_hour=12)  # the scenario has no streams of its own
+    history = synthetic_history(tmp_path / "history.csv", 4, 12, 2.0)
+    write_csv(tmp_path / "past-streams.csv", [stream("FR", "Fri 20:00", "Fri 22:00", factor=2)])
+    r = rota(capsys, "review", sc.path, history, "--streams", tmp_path / "past-streams.csv", "--out", tmp_path / "o")
+    assert r.code == 0
+    assert "streams, questions during each against the typical week's:\n  FR Fri 20:00-Fri 22:00: x2.00 realised " \
+           "over 4 occurrences against x2 planned" in r.out
+    rows = list(load_workbook(tmp_path / "o" / "d-history-review.xlsx")["Streams"].iter_rows(values_only=True))
+    assert rows[0] == ("market", "when", "start", "end", "planned_factor", "questions", "expected", "realised_uplift")
+    assert len(rows) == 5 and all(row[-1] == pytest.approx(2.0, rel=0.05) for row in rows[1:])
+    r = rota(capsys, "forecast", history, "--scenario", sc.path, "--streams", tmp_path / "past-streams.csv",
+             "--weeks", "4", "--out", tmp_path / "forecast.csv")
+    assert r.code == 0
+    with (tmp_path / "forecast.csv").open(encoding="utf-8-sig") as f:
+        friday = {row["start"]: float(row["questions"]) for row in csv.DictReader(f) if row["start"].startswith("Fri 2")}
+    assert friday["Fri 20:00"] == pytest.approx(12, rel=0.05) and friday["Fri 21:00"] == pytest.approx(12, rel=0.05)
+    r = rota(capsys, "forecast", history, "--scenario", sc.path, "--streams", tmp_path / "missing.csv",
+             "--out", tmp_path / "f2.csv")
+    assert r.code == 2 and "missing.csv: no such file" in r.err
