@@ -263,6 +263,7 @@ def whatif(scenario, week, hires, removes, demands, bots, streams, out_dir, time
     for v in vs:
         W.apply(sc, list(v.changes))  # an impossible change fails now, not in a worker
     grid = planning_grid(sc, week)
+    W.check_streams_in_week(sc, changes, grid)
     y, w = grid.iso_week
     path = out_dir / f"{safe_name(sc.name)}-{y}-W{w:02d}-whatif.xlsx"
     refuse_existing(path, force=force)
@@ -353,7 +354,8 @@ def simulate(scenario, roster, week, runs, seed, lognormal, history_out, process
         save_workbook(wb, temps[0])
         if history_out:
             write_csv(S.history_frame(S.simulate(sc, grid, ev.staffing, sim.shifts, first, lognormal), sc, grid,
-                                      ev.staffing, first), temps[1], csv_encoding)
+                                      ev.staffing, first), temps[1], csv_encoding,
+                      gzip=history_out.suffix == ".gz")
     click.echo(simulation_report(sim, grid.label))
     click.echo(f"\nwrote {path}" + (f"\nwrote {history_out}" if history_out else ""))
     _log(sc, f"{runs} runs simulated", path, *([history_out] if history_out else []))

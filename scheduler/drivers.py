@@ -45,11 +45,12 @@ class Layout:
 
 
 def occurrences(stream: Stream, first: date, last: date) -> list[tuple[datetime, datetime]]:
-    """The stream's local (naive) spans that start on a local date from `first` to `last`: the dated one
-    if it starts then, or every day with its weekday (a typical-week stream recurs every week)."""
+    """The stream's local (naive) spans that touch local dates `first` to `last`: the dated one if it
+    reaches into them, or each of those days with its weekday (a typical-week stream recurs every week)."""
     s, e = stream.start, stream.end
-    if s.weekday is None:
-        return [(s.naive, e.as_end())] if first <= s.naive.date() <= last else []
+    if s.weekday is None:  # once, if it (with its tail) reaches into the dates at all
+        reach = e.as_end() + timedelta(minutes=stream.tail_minutes)
+        return [(s.naive, e.as_end())] if s.naive.date() <= last and reach > datetime.combine(first, time()) else []
     out = []
     for k in range((last - first).days + 1):
         d = first + timedelta(days=k)
@@ -118,8 +119,12 @@ def on_grid(layout: Layout, base: np.ndarray, interval: int) -> np.ndarray:
     if not layout.any:
         return base
     size = len(base)
-    mean = layout.mult[:size * interval].reshape(size, interval).mean(axis=1)
-    added = layout.extra[:size * interval].reshape(size, interval).sum(axis=1)
+    # A week whose clocks move by 30 minutes (Lord Howe) is not a whole number of hourly intervals: its last
+    # interval is short, and the minutes it lacks add nothing.
+    mult = np.pad(layout.mult, (0, max(0, size * interval - len(layout.mult))), constant_values=1.0)[:size * interval]
+    extra = np.pad(layout.extra, (0, max(0, size * interval - len(layout.extra))))[:size * interval]
+    mean = mult.reshape(size, interval).mean(axis=1)
+    added = extra.reshape(size, interval).sum(axis=1)
     changed = (mean != 1.0) | (added != 0.0)
     return np.where(changed, base * mean + added, base)
 

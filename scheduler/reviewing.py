@@ -209,8 +209,9 @@ def review(scenario: Scenario, history: pd.DataFrame, roster_rows=None, week: da
     if roster_rows is not None:
         gaps = roster_gaps(history, scenario, roster_rows, roster_week(scenario, roster_rows, week).first_day)
     uplifts = stream_uplifts(history, scenario, streams or [])
-    words = [f"{market} {when}: x{g['questions'].sum() / g['expected'].sum():.2f} realised over {len(g)} "
-             f"occurrence{'s' if len(g) > 1 else ''} against x{planned:g} planned"
+    words = [f"{market} {when}: " + (f"x{g['questions'].sum() / g['expected'].sum():.2f} realised"
+                                      if g["expected"].sum() > 0 else "no typical-week forecast to compare with")
+             + f" over {len(g)} occurrence{'s' if len(g) > 1 else ''} against x{planned:g} planned"
              for (market, when, planned), g in uplifts.groupby(["market", "when", "planned_factor"], sort=False)]
     return Review(cells, gaps, worst_gaps(cells, gaps, scenario), uplifts, words)
 

@@ -61,7 +61,7 @@ class Bot:
     share: float
 
     def describe(self) -> str:
-        return f"bot {self.market}={self.share:.2f}"
+        return f"bot {self.market}={self.share:g}"
 
 
 @dataclass(frozen=True)
@@ -126,11 +126,11 @@ def parse_bot(text: str) -> Bot | BotSweep:
         hi, step = (float(m.group(3)), float(m.group(4))) if m and m.group(3) else (lo, 1.0)
     except ValueError:
         raise RotaError(usage) from None
-    if not m or not 0 <= lo <= hi <= 1 or step <= 0:
-        raise RotaError(usage)
+    if not m or not 0 <= lo <= hi <= 1 or (m.group(3) and step < 0.001):
+        raise RotaError(usage + " (a STEP of at least 0.001)")
     if not m.group(3):
         return Bot(m.group(1), lo)
-    shares = tuple(round(lo + k * step, 6) for k in range(int((hi - lo) / step + 1e-9) + 1))
+    shares = tuple(dict.fromkeys(round(lo + k * step, 6) for k in range(int((hi - lo) / step + 1e-9) + 1)))
     return BotSweep(m.group(1), shares)
 
 
@@ -243,7 +243,7 @@ def variants(changes: list[Change | Sweep]) -> list[Variant]:
     out = [Variant("baseline", (), 0)]
     if sweeps and isinstance(sweeps[0], BotSweep):
         s = sweeps[0]
-        out += [Variant(f"bot {share:.2f}", fixed + (Bot(s.market, share),), 0) for share in s.shares]
+        out += [Variant(f"bot {share:g}", fixed + (Bot(s.market, share),), 0) for share in s.shares]
     elif sweeps:
         s = sweeps[0]
         # With nothing else changed, "0 hires" is the baseline itself: plan it once.
@@ -355,6 +355,16 @@ def answer(rows: list[dict]) -> list[str]:
     return lines
 
 
+def check_streams_in_week(scenario: Scenario, changes: list, grid) -> None:
+    """A --stream that touches no minute of the planned week is refused: planned, it would be the baseline."""
+    from scheduler.drivers import grid_layout
+
+    for c in changes:
+        if isinstance(c, AddStream) and c.stream.market in scenario.markets and not grid_layout(
+                scenario, grid, c.stream.market, [c.stream], []).touched:
+            raise RotaError(f"--stream {c.stream.describe()}: outside the planned week {grid.label}")
+
+
 def run_whatif(scenario: Scenario, changes: list[Change | Sweep], week: date | None = None, *,
                time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
                processes: int | None = None, scheduler: str | None = None,
@@ -362,7 +372,10 @@ def run_whatif(scenario: Scenario, changes: list[Change | Sweep], week: date | N
     """The baseline and each variant the `changes` make (`Hire`, `Remove`, `Demand`, or a `Sweep` of hires),
     planned with the same settings: one row per variant, as in the Variants sheet, and whether all finished.
     An impossible change (removing an unknown agent) fails here, before any planning."""
+    from scheduler.calendar import planning_grid
+
     vs = variants(changes)
     for v in vs:
         apply(scenario, list(v.changes))
+    check_streams_in_week(scenario, changes, planning_grid(scenario, week))
     return run_variants(scenario, vs, week, time_limit, workers, seed, processes, done, scheduler=scheduler)

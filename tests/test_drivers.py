@@ -199,3 +199,77 @@ def test_review_and_forecast_take_the_history_weeks_streams_from_files(tmp_path,
     r = rota(capsys, "forecast", history, "--scenario", sc.path, "--streams", tmp_path / "missing.csv",
              "--out", tmp_path / "f2.csv")
     assert r.code == 2 and "missing.csv: no such file" in r.err
+
+
+# ------------------------------------------------------------------ edges found in review
+
+def test_a_stream_in_a_zone_whose_clocks_move_half_an_hour(tmp_path):
+    """Lord Howe moves its clocks by 30 minutes: its week is not a whole number of hours (it crashed)."""
+    folder = write_scenario(
+        tmp_path / "lh", sites=[{"site": "hq", "timezone": "Australia/Lord_Howe"}], agents=[agent("A1", min_hours=0)],
+        markets=[{"market": "LH", "timezone": "Australia/Lord_Howe", "language": "en", "aht_seconds": 180}],
+        shifts=[{"shift": "D", "site": "hq", "start": "09:00", "hours": 8}], tz="Australia/Lord_Howe",
+        forecast=[{"market": "LH", "start": f"{d} {h:02d}:00", "questions": 60} for d in DAYS for h in range(24)])
+    write_csv(folder / "streams.csv", [stream("LH", "Wed 20:00", "Wed 21:00", factor=2)])
+    sc = load_scenario(folder)
+    grid = planning_grid(sc, date(2026, 4, 1))  # the change to winter time, Sunday 5 April 02:00 -> 01:30
+    assert grid.minutes == 168 * 60 + 30
+    q = compute_staffing(sc, grid).markets["questions"].to_numpy()
+    assert q[2 * 24 + 20] == pytest.approx(120) and q.sum() == pytest.approx(60 * 168 + 60)  # the typical week, once
+
+
+def test_a_dated_stream_that_started_weeks_before_still_covers_the_week(tmp_path):
+    sc = week_of(tmp_path, "CN", "Asia/Shanghai", streams=[stream("CN", "2026-11-20 00:00", "2026-12-01 12:00", 2)])
+    st = compute_staffing(sc, planning_grid(sc, date(2026, 11, 30)))
+    q = st.markets["questions"].to_numpy()
+    assert st.notes == [] and np.all(q[:36] == 120) and np.all(q[36:] == 60)
+
+
+def test_a_what_if_stream_outside_the_planned_week_is_refused(tmp_path):
+    from scheduler import whatif as W
+    from scheduler.errors import RotaError
+
+    sc = week_of(tmp_path, "CN", "Asia/Shanghai")
+    grid = planning_grid(sc, date(2026, 11, 30))
+    W.check_streams_in_week(sc, [W.parse_stream("CN Fri 20:00 Fri 22:00 2")], grid)
+    with pytest.raises(RotaError, match="outside the planned week 2026-W49"):
+        W.check_streams_in_week(sc, [W.parse_stream("CN 2026-12-11T20:00 2026-12-11T22:00 2")], grid)
+
+
+def test_streams_read_from_the_scenario_workbook_are_streams(tmp_path):
+    from openpyxl import Workbook
+
+    from scheduler.staffing import driver_effects
+
+    sc = week_of(tmp_path, "CN", "Asia/Shanghai")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "streams"
+    ws.append(["market", "start", "end", "factor"])
+    ws.append(["CN", "Fri 20:00", "Fri 22:00", 2])
+    wb.save(sc.path / "scenario.xlsx")
+    sc = load_scenario(sc.path)
+    grid = planning_grid(sc, date(2026, 11, 30))
+    effects = driver_effects(sc, grid, compute_staffing(sc, grid))
+    assert list(effects["kind"]) == ["stream"] and list(effects["questions_added"]) == [120.0]
+
+
+def test_a_ctrl_c_before_the_solve_has_started_still_stops_it(sample_week):
+    """A stop asked before CP-SAT runs (or after it returns) is not lost: the flag is kept and the search
+    asked to stop for as long as it runs."""
+    import os
+    import signal
+    import threading
+
+    from ortools.sat.python import cp_model
+
+    from scheduler.cpsat import run_stoppable
+
+    model = sample_week.model.model.clone()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = 30
+    solver.parameters.num_workers = 1
+    threading.Thread(target=lambda: os.kill(os.getpid(), signal.SIGINT)).start()  # as the solve begins
+    status, stopped = run_stoppable(solver, model)
+    assert stopped and solver.response_proto.deterministic_time < 30
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handler is back

@@ -111,3 +111,28 @@ def test_the_package_lists_every_subpackage_and_ships_the_sample():
     shipped = config["package-data"]["scheduler.sample"]
     import fnmatch
     assert all(any(fnmatch.fnmatch(p.name, g) for g in shipped) for p in (root / "inputs" / "sample").iterdir())
+
+
+def test_the_bundled_sample_is_never_a_folders_own_inputs_sample(tmp_path, capsys, monkeypatch):
+    """`rota sample` (and `rota plan` with no scenario) take the sample shipped with rota, not an
+    inputs/sample that happens to be in the current folder (a user's own edited copy)."""
+    mine = tmp_path / "inputs" / "sample"
+    mine.mkdir(parents=True)
+    (mine / "agents.csv").write_text("agent_id\nMINE\n")
+    monkeypatch.chdir(tmp_path)
+    assert rota(capsys, "sample", tmp_path / "copy").code == 0
+    assert (tmp_path / "copy" / "agents.csv").read_text() != "agent_id\nMINE\n"
+    assert (tmp_path / "copy" / "streams.csv").exists()
+
+
+def test_a_simulated_history_written_as_csv_gz_is_gzip(tmp_path, capsys):
+    """The temporary file's .tmp suffix must not decide the compression: x.csv.gz is gzip, readable by
+    rota review and rota forecast."""
+    import gzip
+
+    from scheduler.io.files import write_csv
+
+    import pandas as pd
+
+    write_csv(pd.DataFrame({"market": ["FR"], "questions": [1]}), tmp_path / "h.tmp", gzip=True)
+    assert gzip.open(tmp_path / "h.tmp", "rt", encoding="utf-8-sig").read() == "market,questions\nFR,1\n"

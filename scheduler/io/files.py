@@ -62,8 +62,8 @@ def atomic_outputs(*paths: Path, force: bool = False):
             fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
             # mkstemp makes it 0600; an output gets what any file of the user gets (umask), so a colleague
             # reading the shared folder HR picks the roster up from can open it.
-            os.fchmod(fd, 0o666 & ~_umask())
             os.close(fd)
+            os.chmod(tmp, 0o666 & ~_umask())
             temps.append(Path(tmp))
         yield temps
         refuse_existing(*paths, force=force)
@@ -91,9 +91,24 @@ def atomic_outputs(*paths: Path, force: bool = False):
 
 
 def _umask() -> int:
-    mask = os.umask(0)  # the only way to read it is to set it
+    """The process's umask, read without changing it where the system says it (Linux); elsewhere, the
+    umask read once at import (reading it means setting it, which no other thread should see)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _UMASK_AT_IMPORT
+
+
+def _umask_at_import() -> int:
+    mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK_AT_IMPORT = _umask_at_import()
 
 
 # OWASP, "CSV Injection": a field a spreadsheet would run as a formula gets a leading quote.
@@ -106,24 +121,26 @@ def csv_safe(value):
     return value
 
 
-def write_csv(frame, path: Path, encoding: str = CSV_ENCODING) -> None:
+def write_csv(frame, path: Path, encoding: str = CSV_ENCODING, gzip: bool = False) -> None:
     """A frame as UTF-8 CSV (with a byte-order mark unless `encoding` is "utf-8"), every text field made
     safe for spreadsheets."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
             safe[column] = safe[column].map(csv_safe)
-    safe.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
+    # Compression is said, not inferred: `path` is a temporary file whose name ends in .tmp.
+    safe.to_csv(path, index=False, lineterminator="\n", encoding=encoding, compression="gzip" if gzip else None)
 
 
 SAMPLE = "inputs/sample"
 
 
 def bundled_sample() -> Path:
-    """The bundled sample: ./inputs/sample in a clone, else the copy installed inside the package
-    (scheduler/sample), else the clone an editable install points to."""
+    """The bundled sample: the copy installed inside the package (scheduler/sample), else the clone's
+    inputs/sample (a clone, or an editable install). Never the current folder's inputs/sample, which may be
+    a user's own edited copy."""
     here = Path(__file__).resolve().parents[1]
-    for folder in (Path(SAMPLE), here / "sample", here.parent / SAMPLE):
+    for folder in (here / "sample", here.parent / SAMPLE):
         if (folder / "agents.csv").is_file():
             return folder
     raise RotaError("the bundled sample scenario is missing from this installation; reinstall rota")

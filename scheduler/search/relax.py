@@ -351,8 +351,17 @@ class LpBound:
         """Cancel, and wait for the thread to leave HiGHS: a process that exits (Ctrl-C before the first
         plan) while the thread is inside it aborts ("terminate called without an active exception")."""
         self.cancel()
-        if self._thread is not None:
-            self._thread.join(wait)
+        if self._thread is None:
+            return
+        interrupted = False
+        while self._thread.is_alive() and wait > 0:
+            try:
+                self._thread.join(min(wait, 0.5))
+                wait -= 0.5
+            except KeyboardInterrupt:  # a second Ctrl-C while HiGHS stops: still wait for it, then pass it on
+                interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
 
     @property
     def started(self) -> bool:

@@ -21,7 +21,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from scheduler.cpsat import run_solver
+from scheduler.cpsat import run_solver, run_stoppable
 from scheduler.model import UNITS, RotaModel
 from scheduler.search.config import SearchConfig
 from scheduler.search.greedy import dived_hint_values, hint_values, rounded_hint_values
@@ -81,7 +81,11 @@ class Search:
         self.best: Incumbent | None = None
         self.how = ""  # where the LNS on the LP's shifts started
         self.passes: list[PassRecord] = []  # as they ran
-        self.start = hint_values(m)
+        try:
+            self.start = hint_values(m)
+        except BaseException:
+            self.lp.close()  # Ctrl-C (or a bug) in the greedy start: the LP's thread must not outlive it
+            raise
 
     # ------------------------------------------------------------------ the passes, in order
 
@@ -291,10 +295,10 @@ def _params(solver: cp_model.CpSolver, work: float, seconds: float, workers: int
 
 def _solve_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, progress: Progress) -> tuple[int, bool, bool]:
     """Solve; Ctrl-C stops the search and keeps the best plan found so far. Returns (status, interrupted,
-    stopped by the wall clock). CP-SAT catches SIGINT itself (`run_solver`) and returns what it has; a
-    Python handler could not run inside the native call."""
-    status = run_solver(solver, model, progress.callback(), stop_on_sigint=True)
-    return (status, *_how_it_ended(solver, status))
+    stopped by the wall clock)."""
+    status, stopped = run_stoppable(solver, model, progress.callback())
+    early, capped = _how_it_ended(solver, status)
+    return status, stopped or early, capped
 
 
 def _how_it_ended(solver: cp_model.CpSolver, status: int) -> tuple[bool, bool]:

@@ -188,6 +188,7 @@ def driver_effects(scenario: Scenario, grid: Grid, staffing: Staffing) -> pd.Dat
     overlap are each counted in full)."""
     from dataclasses import replace
 
+    from scheduler.domain import Stream
     from scheduler.drivers import grid_layout
 
     hours = grid.interval_minutes / 60
@@ -201,8 +202,8 @@ def driver_effects(scenario: Scenario, grid: Grid, staffing: Staffing) -> pd.Dat
                           events=[e for e in scenario.events if e is not d])
         st = compute_staffing(without, grid)
         rows.append({
-            "kind": "stream" if d.file.startswith("streams") else "event", "row": d.row, "market": d.market,
-            "when": f"{d.start.text()}-{d.end.text()}" if hasattr(d, "start") else
+            "kind": "stream" if isinstance(d, Stream) else "event", "row": d.row, "market": d.market,
+            "when": f"{d.start.text()}-{d.end.text()}" if isinstance(d, Stream) else
                     f"{d.first}" + (f" to {d.last}" if d.last != d.first else ""),
             "factor": d.factor, "name": getattr(d, "name", ""),
             "questions_added": round(float(staffing.markets["questions"].sum() - st.markets["questions"].sum()), 1),
