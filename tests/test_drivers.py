@@ -269,7 +269,15 @@ def test_a_ctrl_c_before_the_solve_has_started_still_stops_it(sample_week):
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = 30
     solver.parameters.num_workers = 1
-    threading.Thread(target=lambda: os.kill(os.getpid(), signal.SIGINT)).start()  # as the solve begins
+    def ctrl_c_once_the_handler_is_ours():
+        # Only once run_stoppable's handler is in place (Python's would interrupt pytest itself); the
+        # bound only keeps a broken run_stoppable from spinning this thread for ever.
+        for _ in range(200_000):
+            if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+
+    threading.Thread(target=ctrl_c_once_the_handler_is_ours).start()
     status, stopped = run_stoppable(solver, model)
     assert stopped and solver.response_proto.deterministic_time < 30
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's handler is back
