@@ -236,7 +236,7 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict) -> 
 @quiet_option
 def whatif(scenario, week, hires, removes, demands, bots, streams, out_dir, time_limit, workers, seed, processes,
            scheduler, force, quiet) -> None:
-    """Compare the baseline with changed headcount or demand.
+    """Compare the baseline with changed headcount, demand, bot share or live streams.
 
     \b
     Example:
