@@ -34,7 +34,7 @@ import argparse
 import csv
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -321,6 +321,62 @@ SITES = (
 )
 del S
 
+# A sixth site, opened only by the families that ask for six sites.
+EXTRA_SITE = SiteSpec(
+    "bogota", "America/Bogota", 0.20, 0.25, (9.0, 12.0), 0.20, 10**9,
+    {"es": 0.50, "pt": 0.4, "en": 0.15},
+    {"es": (0.50, ("en", "pt")), "pt": (0.60, ("es", "en")), "en": (0.50, ("es",))},
+    0.0,
+    (ShiftSpec("BOG-M", "06:00", 9, 60), ShiftSpec("BOG-D", "12:00", 9, 60),
+     ShiftSpec("BOG-E", "17:00", 9, 60), ShiftSpec("BOG-P", "18:00", 5, 0, "Mon-Fri")),
+    (Window("07:00", "17:00", False, "day shifts only"),),
+    ("Andrés", "Camila", "Santiago", "Valentina", "Sebastián", "Isabella", "Mateo", "Mariana",
+     "Nicolás", "Gabriela"),
+    ("Rodríguez", "Gómez", "González", "Martínez", "García", "López", "Hernández", "Sánchez",
+     "Ramírez", "Pérez"),
+)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A shape of week for the benchmarks: what differs from the generator's own weeks (the ladder).
+
+    Each family changes what makes a week hard for the search: how many
+    shifts an agent may take (start ranges), how many agents are
+    interchangeable (shared or individual wages), how many sites and zones,
+    markets, the part-timers' days, a daylight-saving change, a finer grid.
+    """
+
+    name: str
+    about: str
+    ranges: bool = False  # every template gets a start range of up to five hourly starts
+    wages: str = "drawn"  # drawn per agent (some coincide); "shared" per site, contract and languages; "individual"
+    sites: tuple[str, ...] = ()  # the sites to open whatever the size (empty: by size, as the ladder)
+    markets: int = 0  # this many markets of the active languages (0: by size)
+    weekday_part_time: bool = False  # part-time templates on Monday to Friday only
+    interval: int = 0  # the grid in minutes (0: as asked)
+    week: str = "2026-11-30"  # the Monday of the week the benchmarks plan
+    max_consecutive_days: int = 6
+    people_share: float = 0.0  # leave and daily windows for this share of agents (0: the ladder's)
+
+
+AMERICAS = ("shenzhen", "manila", "paris", "mexico_city")
+FAMILIES = {f.name: f for f in (
+    Family("ladder", "the generator's own weeks (sites and markets grow with the size)"),
+    Family("ranges", "start ranges on every template", ranges=True),
+    Family("shared", "a user's week: shared wages per contract (few kinds of agent), start ranges, four sites "
+           "with Mexico City, 15 markets, weekday part-time, 5 days in a row", ranges=True, wages="shared",
+           sites=AMERICAS, markets=15, weekday_part_time=True, max_consecutive_days=5, people_share=0.05),
+    Family("individual", "the same week with individual wages (every agent a kind of their own)", ranges=True,
+           wages="individual", sites=AMERICAS, markets=15, weekday_part_time=True, max_consecutive_days=5,
+           people_share=0.05),
+    Family("sites6", "six sites, two in the Americas, 16 markets",
+           sites=AMERICAS + ("kuala_lumpur", "bogota"), markets=16),
+    Family("dst", "the week Paris and Europe's markets change to winter time (Sunday 25 October 2026), "
+           "with Mexico City", sites=AMERICAS, week="2026-10-19"),
+    Family("grid30", "a 30-minute grid", interval=30),
+)}
+
 
 # --------------------------------------------------------------------------
 # The generated scenario
@@ -389,6 +445,7 @@ class Scenario:
     agents: list[Agent]
     leave: list[Leave]
     capacity: list[CapacityRow] = field(default_factory=list)
+    family: Family = FAMILIES["ladder"]
 
     @property
     def total_max_hours(self) -> int:
@@ -406,8 +463,12 @@ def languages_for(agents: int, limit: int) -> int:
 
 
 def build_scenario(agents: int = 60, seed: int = 7, languages: int = 8,
-                   volume_scale: float = 1.0, interval_minutes: int = 60) -> Scenario:
-    """Everything a scenario folder holds, in memory (no files written)."""
+                   volume_scale: float = 1.0, interval_minutes: int = 60, family: str = "ladder") -> Scenario:
+    """Everything a scenario folder holds, in memory (no files written). `family`: a name of FAMILIES."""
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+    shape_of = FAMILIES[family]
+    interval_minutes = shape_of.interval or interval_minutes
     if agents < 6:
         raise ValueError(f"agents must be at least 6 (one site needs a few people), got {agents}")
     if languages < 1:
@@ -423,9 +484,16 @@ def build_scenario(agents: int = 60, seed: int = 7, languages: int = 8,
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
     active = list(LANGUAGES[:languages_for(agents, languages)])
-    sites = [s for s in SITES if agents >= s.min_agents]
-    sites = [s for s in sites if any(lang in active for lang in s.language_weight)]
-    markets = [m for m in MARKETS if m.language in active and agents >= m.min_agents]
+    if shape_of.sites:
+        sites = [s for s in SITES + (EXTRA_SITE,) if s.name in shape_of.sites]
+    else:
+        sites = [s for s in SITES if agents >= s.min_agents]
+    sites = [_site_for(s, shape_of) for s in sites if any(lang in active for lang in s.language_weight)]
+    if shape_of.markets:
+        markets = sorted((m for m in MARKETS if m.language in active), key=lambda m: m.min_agents)
+        markets = [m for m in MARKETS if m in markets[:shape_of.markets]]
+    else:
+        markets = [m for m in MARKETS if m.language in active and agents >= m.min_agents]
     shape = {m.code: _weekly_shape(m, rng_forecast) for m in markets}
     grid = {m.code: _planning_grid_weights(m) for m in markets}
 
@@ -440,13 +508,15 @@ def build_scenario(agents: int = 60, seed: int = 7, languages: int = 8,
     total_max = sum(a.contract[1] for a in workforce)
     factor = _calibrate(markets, shape, grid, active, TARGET_LOAD * total_max) * volume_scale
     hourly = _scaled(shape, factor)
-    _assign_windows(workforce, rng_agents)
-    leave = _leave(workforce, rng_leave)
+    _set_wages(workforce, shape_of.wages)
+    share = shape_of.people_share
+    _assign_windows(workforce, rng_agents, share or WINDOW_SHARE)
+    leave = _leave(workforce, rng_leave, round(len(workforce) * share) if share else None)
 
     scenario = Scenario(
         agents, seed, languages, volume_scale, interval_minutes, sites, markets, active,
         {code: _split_hours(q, interval_minutes) for code, q in hourly.items()},
-        workforce, leave)
+        workforce, leave, family=shape_of)
     scenario.capacity = _capacity(scenario, hourly, grid)
     return scenario
 
@@ -591,6 +661,37 @@ def _hire(staff, sites, languages, rng) -> list[Agent]:
     return workforce
 
 
+def _site_for(site: SiteSpec, family: Family) -> SiteSpec:
+    """The site's templates as the family has them: start ranges (two hours either side of a fixed start,
+    within the day), part-time on weekdays only."""
+    shifts = []
+    for t in site.shifts:
+        if family.ranges and "-" not in t.start:
+            hour, minute = divmod(round(_clock(t.start) * 60), 60)
+            first, last = max(0, hour - 2), min(23, hour + 2)
+            t = replace(t, start=f"{first:02d}:{minute:02d}-{last:02d}:{minute:02d}/60")
+        if family.weekday_part_time and t.hours <= 6 and t.days != "Mon-Fri":
+            t = replace(t, days="Mon-Fri")
+        shifts.append(t)
+    return replace(site, shifts=tuple(shifts))
+
+
+def _set_wages(workforce: list[Agent], how: str) -> None:
+    """Shared: one wage per site, contract and number of languages (the site's contract grid, as a real
+    team has it); individual: every agent's own, a cent apart at least."""
+    if how == "shared":
+        for a in workforce:
+            low, high = a.site.wage_range
+            base = (low + high) / 2 - (1.0 if a.part_time else 0.0)
+            a.hourly_cost = round(base * 2) / 2 + 0.5 * (len(a.languages) - 1)
+    elif how == "individual":
+        seen: dict[tuple, int] = {}
+        for a in workforce:
+            key = (a.site.name, tuple(a.languages), a.part_time, a.hourly_cost)
+            seen[key] = seen.get(key, -1) + 1
+            a.hourly_cost = round(a.hourly_cost + 0.01 * seen[key], 2)
+
+
 def _names(site: SiteSpec, count: int, rng) -> list[str]:
     pairs = [(f, l) for f in site.first_names for l in site.last_names]
     order = rng.permutation(len(pairs))
@@ -598,13 +699,13 @@ def _names(site: SiteSpec, count: int, rng) -> list[str]:
     return [f"{l} {f}" if site.family_name_first else f"{f} {l}" for f, l in chosen]
 
 
-def _assign_windows(workforce: list[Agent], rng) -> None:
+def _assign_windows(workforce: list[Agent], rng, share: float = WINDOW_SHARE) -> None:
     """Give a few agents per site the daily windows the site offers (a
     window for part-timers goes to a part-timer), if they can still work
     their contract inside it."""
     for site in {a.site.name: a.site for a in workforce}.values():
         staff = [a for a in workforce if a.site is site]
-        wanted = round(len(staff) * WINDOW_SHARE)
+        wanted = round(len(staff) * share)
         for k in range(wanted):
             window = site.windows[k % len(site.windows)]
             pool = [a for a in staff if a.part_time == window.part_time and a.window is None]
@@ -616,10 +717,10 @@ def _assign_windows(workforce: list[Agent], rng) -> None:
                 agent.window = None
 
 
-def _leave(workforce: list[Agent], rng) -> list[Leave]:
+def _leave(workforce: list[Agent], rng, count: int | None = None) -> list[Leave]:
     """Annual leave, training afternoons and sick days in the typical week,
     only where the agent can still work their contracted minimum."""
-    count = max(3, round(len(workforce) / LEAVE_PER_AGENTS))
+    count = max(3, count if count is not None else round(len(workforce) / LEAVE_PER_AGENTS))
     kinds = ["annual leave", "training", "medical"]
     reasons = kinds + [kinds[i] for i in rng.integers(len(kinds), size=max(0, count - 3))]
     rows: list[Leave] = []
@@ -844,12 +945,13 @@ def write_scenario(scenario: Scenario, out_dir: str | Path, force: bool = False)
 
 
 def generate(out_dir: str | Path, agents: int = 60, seed: int = 7, languages: int = 8,
-             volume_scale: float = 1.0, interval_minutes: int = 60, force: bool = False) -> Path:
+             volume_scale: float = 1.0, interval_minutes: int = 60, force: bool = False,
+             family: str = "ladder") -> Path:
     """Write a complete scenario folder and return its path.
 
     Refuses a non-empty folder unless `force`. The defaults write the
     bundled sample (inputs/sample)."""
-    scenario = build_scenario(agents, seed, languages, volume_scale, interval_minutes)
+    scenario = build_scenario(agents, seed, languages, volume_scale, interval_minutes, family)
     return write_scenario(scenario, out_dir, force)
 
 
@@ -869,7 +971,8 @@ def _policy(s: Scenario) -> str:
     return f"""\
 # Planning settings for this scenario (see docs/inputs.md, "policy.toml").
 # Generated by benchmarks/generate.py --agents {s.agents_requested} --seed {s.seed} \
---languages {s.languages_requested} --volume-scale {_num(s.volume_scale)} --interval {s.interval_minutes}
+--languages {s.languages_requested} --volume-scale {_num(s.volume_scale)} --interval {s.interval_minutes}\
+{_family_flag(s)}
 
 [plan]
 timezone = "{PLAN_TIMEZONE}"  # planning grid and reports: the Shenzhen head office's clock
@@ -888,7 +991,7 @@ shrinkage = {_num(t["shrinkage"])}  # scheduled time lost to meetings, coaching,
 
 [rules]
 min_rest_hours = {MIN_REST_HOURS}  # between the end of one shift and the start of the next
-max_consecutive_days = 6  # working days in a row
+max_consecutive_days = {s.family.max_consecutive_days}  # working days in a row
 night_start = "22:00"  # night premium window, agent-local clock
 night_end = "06:00"
 
@@ -902,13 +1005,17 @@ seed = {s.seed}  # CP-SAT random seed, for repeatable plans
 """
 
 
+def _family_flag(s: Scenario) -> str:
+    return "" if s.family.name == "ladder" else f" --family {s.family.name}"
+
+
 def _readme(s: Scenario) -> str:
     sample = (s.agents_requested, s.seed, s.languages_requested, s.volume_scale,
               s.interval_minutes) == (60, 7, 8, 1.0, 60)
     command = ("python benchmarks/generate.py --out inputs/sample --force" if sample else
                f"python benchmarks/generate.py --out DIR --agents {s.agents_requested} "
                f"--seed {s.seed} --languages {s.languages_requested} "
-               f"--volume-scale {_num(s.volume_scale)} --interval {s.interval_minutes}")
+               f"--volume-scale {_num(s.volume_scale)} --interval {s.interval_minutes}{_family_flag(s)}")
     multilingual = sum(len(a.languages) > 1 for a in s.agents)
     lines = [
         f"# {'Sample scenario' if sample else 'Scenario'}: {len(s.agents)} agents, "
@@ -1079,11 +1186,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="multiply the calibrated question volume (default 1.0)")
     parser.add_argument("--interval", type=int, choices=(60, 30, 15), default=60,
                         help="planning interval in minutes (default 60)")
+    parser.add_argument("--family", choices=list(FAMILIES), default="ladder",
+                        help="the shape of week (default ladder, the sample's); see FAMILIES")
     parser.add_argument("--force", action="store_true", help="overwrite a non-empty folder")
     args = parser.parse_args(argv)
     try:
         scenario = build_scenario(args.agents, args.seed, args.languages, args.volume_scale,
-                                  args.interval)
+                                  args.interval, args.family)
         out = write_scenario(scenario, args.out, args.force)
     except (ValueError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,20 +1,26 @@
-"""Plan a ladder of generated scenarios and print how the solve goes at each size.
+"""Plan generated weeks of every family and size, and print how the plan goes on each.
 
-    python -m benchmarks.run [--sizes 60,150,300,600,1000] [--intervals 60,30] [--time-limit 60]
+    python -m benchmarks.run [--families ladder,shared,...] [--sizes 60,150,300,1000]
+                             [--time-limit 60] [--large-limit 300] [--check-lp] [--json FILE]
 
-For each size and grid: agents, CP-SAT variables, model build time, time to
-the first plan, time to within 5 % / 2 % / 1 % of the LP bound, the
-evaluated total; the LP lower bound of the instance (the relaxation of the
-same model, rounding cuts included, solved to the end by HiGHS through
-OR-Tools' linear solver), the gap to it and the LP's solve time; the bound
-the plan itself reported (its budgeted LP, or CP-SAT's proof) and that gap;
-and the plan's peak memory (each size runs in its own process, so peaks do
-not mix). Figures are printed, never asserted.
+A family is a shape of week (`benchmarks.generate.FAMILIES`): start ranges,
+shared or individual wages, six sites, a daylight-saving week, a 30-minute
+grid. Weeks of 1,000 agents and more are planned with `--large-limit`. For
+each week: agents, kinds of agent, CP-SAT variables, the LP's columns
+(folded over the kinds), the first plan's time, the evaluated total, the
+plan's bound and gap, the wall time of the whole plan against its limit,
+the peak memory (each week in a process of its own), and how the search
+went: whether the LP guided it, each LP's wall time against the estimate
+that decided the path, and each pass's wall time against the seconds of the
+limit it was given. `--check-lp` also solves the whole LP to the end with
+OR-Tools' linear solver, an independent check of the bound. Figures are
+printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import resource
 import tempfile
@@ -23,79 +29,82 @@ from datetime import date
 from pathlib import Path
 
 
-def one(size: int, interval: int, limit: float, lp_limit: float, queue) -> None:
-    from benchmarks.generate import generate
-    from scheduler import model as M
-    from scheduler.search import solve
-    from scheduler.calendar import planning_grid
+def one(family: str, size: int, limit: float, check_lp: bool, queue) -> None:
+    from benchmarks.generate import FAMILIES, generate
     from scheduler.io.scenario import load_scenario
-    from scheduler.io.roster import row_from_plan
-    from scheduler.staffing import compute_staffing
-    from scheduler.validate import evaluate
+    from scheduler.plan import make_plan
+    from scheduler.search.config import SearchConfig
 
+    shape = FAMILIES[family]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = generate(Path(tmp) / f"s{size}", agents=size, seed=1, languages=12 if size >= 600 else 8,
-                          interval_minutes=interval)
+        folder = generate(Path(tmp) / f"{family}{size}", agents=size, seed=1, languages=12 if size >= 600 else 8,
+                          family=family)
         sc = load_scenario(folder)
-        grid = planning_grid(sc, date(2026, 11, 30))
-        staffing = compute_staffing(sc, grid)
-        t = time.monotonic()
-        m = M.build(sc, grid, staffing)
-        build = time.monotonic() - t
-        result = solve(m, time_limit=limit)
-        ev = evaluate(sc, grid, staffing, [row_from_plan(sc, grid, s) for s in result.shifts])
+        began = time.monotonic()
+        plan = make_plan(sc, date.fromisoformat(shape.week), time_limit=limit)
+        wall = time.monotonic() - began
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  {size} agents, {interval}-min grid: planned in {result.seconds:.1f} s, total {ev.total:,.2f}, "
-              f"plan bound {result.bound:,.2f}, peak {peak:,.0f} MB; solving the LP to the end", flush=True)
-        # The instance's LP bound, solved to the end by OR-Tools' linear solver (the HiGHS it ships, interior
-        # point and crossover: its fastest here), whether or not the plan's own LP run reached it; an
-        # independent check of the plan's bound, which is read off the duals of another HiGHS run.
-        from scheduler.search.relax import lp_relaxation
-        t = time.monotonic()
-        lp = lp_relaxation(m.model, "HIGHS_LP")
-        lp.SuppressOutput()
-        lp.SetSolverSpecificParametersAsString("solver=ipm")
-        lp.SetTimeLimit(int(lp_limit * 1000))
-        lp_bound = lp.Objective().Value() / M.UNITS if lp.Solve() == lp.OPTIMAL else float("nan")
-        lp_seconds = time.monotonic() - t
-        events = result.progress
-        first = events[0][0] if events else float("nan")
+        r, ev = plan.result, plan.evaluation
+        config = SearchConfig()
+        lps = [{"columns": cols, "iterations": it, "pivots": pv, "wall_s": round(w, 1),
+                "expected_s": round(config.lp_expected_seconds(cols), 1)} for cols, it, pv, w in r.lp_runs]
+        row = {"family": family, "agents": size, "interval": sc.policy.plan.interval_minutes,
+               "kinds": r.kinds, "variables": r.variables, "limit_s": limit,
+               "first_plan_s": r.progress[0][0] if r.progress else float("nan"), "total": ev.total,
+               "bound": r.bound, "gap": (ev.total - r.bound) / ev.total, "lp_bound": r.lp_bound,
+               "wall_s": wall, "solve_s": r.seconds, "peak_mb": peak, "path": r.start or r.path,
+               "lps": lps, "passes": [{"name": p.name, "seconds": round(p.seconds, 2), "wall_s": round(p.wall, 2),
+                                       "variables": p.variables}
+                                      for p in r.passes]}
+        if check_lp:
+            from scheduler import model as M
+            from scheduler.calendar import planning_grid
+            from scheduler.search.relax import lp_relaxation
+            from scheduler.staffing import compute_staffing
 
-        def reach(share: float) -> float:
-            for s, obj, _ in events:
-                if obj <= lp_bound * (1 + share):
-                    return s
-            return float("nan")
-
-        queue.put({"agents": size, "interval": interval, "variables": len(m.model.Proto().variables),
-                   "build_s": build, "first_plan_s": first, "to_5pct_s": reach(0.05), "to_2pct_s": reach(0.02),
-                   "to_1pct_s": reach(0.01), "wall_s": result.seconds, "total": ev.total, "lp_bound": lp_bound,
-                   "gap_lp": (ev.total - lp_bound) / ev.total, "lp_s": lp_seconds,
-                   "plan_bound": result.bound, "plan_gap": (ev.total - result.bound) / ev.total, "peak_mb": peak})
+            grid = planning_grid(sc, date.fromisoformat(shape.week))
+            m = M.build(sc, grid, compute_staffing(sc, grid))
+            lp = lp_relaxation(m.model, "HIGHS_LP")
+            lp.SuppressOutput()
+            lp.SetSolverSpecificParametersAsString("solver=ipm")
+            t = time.monotonic()
+            row["check_lp"] = lp.Objective().Value() / M.UNITS if lp.Solve() == lp.OPTIMAL else float("nan")
+            row["check_lp_s"] = time.monotonic() - t
+        queue.put(row)
 
 
 def main() -> None:
+    from benchmarks.generate import FAMILIES
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="60,150,300,600,1000")
-    p.add_argument("--intervals", default="60,30")
+    p.add_argument("--families", default=",".join(FAMILIES))
+    p.add_argument("--sizes", default="60,150,300,1000")
     p.add_argument("--time-limit", type=float, default=60.0)
-    p.add_argument("--lp-limit", type=float, default=1800.0, help="seconds for the LP solved to the end")
+    p.add_argument("--large-limit", type=float, default=300.0, help="time limit at 1,000 agents and more")
+    p.add_argument("--check-lp", action="store_true", help="solve the whole LP to the end as a check")
+    p.add_argument("--json", help="append each week's figures to this file, one JSON object a line")
     a = p.parse_args()
     from scheduler.textable import table
 
     rows = []
-    for interval in map(int, a.intervals.split(",")):
+    for family in a.families.split(","):
         for size in map(int, a.sizes.split(",")):
+            limit = a.large_limit if size >= 1000 else a.time_limit
             queue = mp.Queue()
-            proc = mp.Process(target=one, args=(size, interval, a.time_limit, a.lp_limit, queue))
+            proc = mp.Process(target=one, args=(family, size, limit, a.check_lp, queue))
             proc.start()
             r = queue.get()
             proc.join()
             rows.append(r)
-            print(f"{size} agents, {interval}-min grid: total {r['total']:,.0f}, gap to LP {r['gap_lp']:.1%}", flush=True)
-    headers = list(rows[0])
-    print(table(headers, [[round(r[h], 3) if isinstance(r[h], float) else r[h] for h in headers] for r in rows],
-                f"Ladder, time limit {a.time_limit:g} s, 2 CP-SAT workers"), flush=True)
+            print(f"{family} {size}: total {r['total']:,.0f}, gap {r['gap']:.2%}, wall {r['wall_s']:.0f} s "
+                  f"(limit {limit:g}), {r['kinds']} kinds, LPs {r['lps']}, passes {r['passes']}", flush=True)
+            if a.json:
+                with open(a.json, "a", encoding="utf-8") as out:
+                    out.write(json.dumps(r) + "\n")
+    headers = ["family", "agents", "kinds", "variables", "limit_s", "first_plan_s", "total", "bound", "gap",
+               "wall_s", "peak_mb", "path"]
+    print(table(headers, [[round(r[h], 4) if isinstance(r[h], float) else r[h] for h in headers] for r in rows],
+                "Families, 2 CP-SAT workers"), flush=True)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ class Plan:
     def info(self) -> RunInfo:
         r = self.result
         return RunInfo(r.status, r.objective, r.bound, r.gap, r.seconds, r.interrupted, "plan", r.note, r.lp_bound,
-                       r.time_limit)
+                       r.time_limit, r.bound_from)
 
 
 def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float | None = None,

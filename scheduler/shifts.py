@@ -9,6 +9,8 @@ the model's. A shift belongs to the week whose grid holds its start instant.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -82,7 +84,7 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOptio
             for clock in t.starts:
                 if not fits_window(agent, clock, t.minutes):
                     continue
-                start = grid.minute_of(localize(datetime.combine(day, datetime.min.time()) + timedelta(minutes=clock), tz))
+                start = grid.minute_of(_local_instant(day, clock, tz))
                 if not 0 <= start < grid.minutes:
                     continue
                 end = start + t.minutes
@@ -101,10 +103,22 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOptio
     return out
 
 
+@functools.lru_cache(maxsize=65536)
+def _local_instant(day: date, clock: int, tz: str) -> datetime:
+    """The instant of a local clock time on a local day (cached: every agent of a site asks the same)."""
+    return localize(datetime.combine(day, datetime.min.time()) + timedelta(minutes=clock), tz)
+
+
 def _ambiguous(grid: Grid, minute: int, tzname: str) -> bool:
+    return _ambiguous_at(grid.instant(minute), tzname)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ambiguous_at(instant, tzname: str) -> bool:
+    """(Cached: every agent of a site asks about the same few hundred instants.)"""
     import pytz
     from scheduler.calendar import to_local
-    naive = to_local(grid.instant(minute), tzname).replace(tzinfo=None)
+    naive = to_local(instant, tzname).replace(tzinfo=None)
     try:
         pytz.timezone(tzname).localize(naive, is_dst=None)
     except pytz.AmbiguousTimeError:

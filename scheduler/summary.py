@@ -120,7 +120,8 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
            f"{sc.policy.costs.shortfall_per_agent_hour:g}"
     if info.command == "plan":
-        bound = "no lower bound (the LP relaxation was not solved within its budget, or the week is too large for it)" if math.isnan(info.bound) else \
+        bound = "no lower bound (not even the cheapest-wage relaxation was solved within the limit)" if math.isnan(info.bound) else \
+            f"lower bound {info.bound:,.2f} ({info.bound_from}), gap {info.gap:.2%}" if info.bound_from else \
             f"lower bound {info.bound:,.2f}, gap {info.gap:.2%}"
         if info.lp_bound is not None and not math.isnan(info.lp_bound) and info.lp_bound < info.bound - 0.005:
             bound += f" (LP relaxation {info.lp_bound:,.2f})"

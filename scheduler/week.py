@@ -47,8 +47,9 @@ def worked_per_interval(o: ShiftOption, offset: int | None, interval: int, size:
 def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     """Queues each agent can serve: those of a language the agent speaks, in the agent's language order."""
     out = {}
+    queues = scenario.queues  # (a property that builds the list: read once)
     for a in scenario.agents.values():
-        out[a.agent_id] = tuple(q.queue for lang in a.languages for q in scenario.queues if q.language == lang)
+        out[a.agent_id] = tuple(q.queue for lang in a.languages for q in queues if q.language == lang)
     return out
 
 

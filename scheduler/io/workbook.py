@@ -49,6 +49,7 @@ class RunInfo:
     note: str = ""
     lp_bound: float | None = None
     time_limit: float | None = None
+    bound_from: str = ""
 
 
 def roster_records(ev: Evaluation) -> list[dict]:
@@ -341,7 +342,8 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
     if info.command == "plan":
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
                   ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
-                  ("gap", info.gap, "0.00%"), ("lp_bound", info.lp_bound, "#,##0.00"),
+                  ("gap", info.gap, "0.00%"), ("bound_from", info.bound_from or None, None),
+                  ("lp_bound", info.lp_bound, "#,##0.00"),
                   ("time_limit_seconds", info.time_limit, "0.0")]
         # Not the run's wall time: the same inputs and seed give the same workbook, byte for byte.
         if info.note:

@@ -18,6 +18,8 @@ class SearchConfig:
     # -- work per second of one thread, by kind of pass
     fixed_lns_rate: float = 0.43  # LNS with a plan's shifts fixed, in each of two threads: 0.38-0.61
     beside_lp_rate: float = 0.55  # the same in one thread beside the LP: 0.53-0.75
+    whole_beside_rate: float = 0.8  # LNS on the whole model in one thread beside an LP too large to guide:
+    # 0.78-0.85 (150 agents with start ranges, 93.9 k variables)
     search_rate: float = 0.3  # a complete search, one thread: 0.20-0.61, mostly 0.34-0.44
 
     # -- shares of the time limit
@@ -25,7 +27,7 @@ class SearchConfig:
     stagger_share: float = 0.1  # at least, for the breaks and queues of those shifts (beside the LP, which takes a core)
     rounded_share: float = 0.1  # for the breaks and queues of the LP rounded to a rota (dived, or in one go)
     polish_share: float = 0.05  # at least, LNS on the whole model when there is no LP solution or nothing better
-    lp_share: float = 0.55  # the LP is started when it should end within this share of the time limit
+    lp_share: float = 0.7  # the LP guides the search when it should end within this share of the time limit
     rounding_share: float = 0.75  # and rounded by a dive when both should end within this share
     wall_cap: float = 2.0  # a slower machine may take up to this multiple of the limit rather than plan differently
 
@@ -59,8 +61,29 @@ class SearchConfig:
 
     def restricted_lns_rate(self, variables: int) -> float:
         """LNS on the LP-restricted model: 0.39 and 0.41 at 12.6 k and 17.9 k variables in a minute (slower
-        over five), 0.27 and 0.31 at 31 k (the 30-minute week) and 48 k."""
-        return 0.35 * min(1.0, (18_000 / variables) ** 0.32)
+        over five), 0.27 and 0.31 at 31 k (the 30-minute week) and 48 k. On the benchmark families' weeks
+        (6.6-13 k variables, 20 s) 0.35 ran 1.2-1.5 times over its time: 0.27."""
+        return 0.27 * min(1.0, (18_000 / variables) ** 0.32)
+
+    # -- what a plan does besides searching, by the whole model's variables: building it, reading and folding
+    # its LP, the greedy start and the evaluation (150 agents with start ranges: 7.1 s for 93.9 k variables),
+    # and building a restricted model (about 3.2e-5 s a variable)
+    overhead_seconds: float = 0.5  # the staffing, and the evaluation's queue assignment per interval
+    overhead_per_variable: float = 7.5e-5
+    build_per_variable: float = 3.2e-5
+
+    def search_seconds(self, limit: float, variables: int) -> float:
+        """The search's share of a plan's time limit: the rest goes to the work around it (at least half)."""
+        return max(0.5 * limit, limit - self.overhead_seconds - self.overhead_per_variable * variables)
+
+    def build_seconds(self, variables: int) -> float:
+        return self.build_per_variable * variables
+
+    def setup_seconds(self, variables: int) -> float:
+        """The wall time a pass takes beyond its work, loading and presolving the model: 0.1-0.2 s at
+        16-40 k variables, 1.2-1.8 s at 94 k (the benchmark families). Counted as used, so passes end
+        near the limit on large weeks too."""
+        return 1.6e-5 * variables
 
     def lp_iteration_seconds(self, variables: int) -> float:
         return self.lp_iteration * (variables / 16_870) ** 1.3
@@ -78,10 +101,11 @@ class SearchConfig:
     def dive_expected_seconds(self, variables: int) -> float:
         return 0.4 * variables * self.dive_pivot_seconds(variables)
 
-    def lp_seconds(self, lp, variables: int) -> float:
-        """The LP's time and its dive's, from their iterations (deterministic), as the time limit counts it."""
-        return (lp.iterations * self.lp_iteration_seconds(variables) + lp.pivots * self.lp_pivot_seconds(variables)
-                + lp.dive_pivots * self.dive_pivot_seconds(variables))
+    def lp_seconds(self, lp) -> float:
+        """The LPs' time (folded and whole) and the dive's, from their iterations (deterministic), as the
+        time limit counts it."""
+        return (sum(it * self.lp_iteration_seconds(cols) + pv * self.lp_pivot_seconds(cols) for cols, it, pv, *_ in lp.runs)
+                + lp.dive_pivots * self.dive_pivot_seconds(lp.columns))
 
     def share_per_round(self, variables: int) -> float:
         """The share of part shifts a dive fixes each round on a model of this many variables."""

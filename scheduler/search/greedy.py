@@ -210,11 +210,48 @@ def hint_values(m: RotaModel) -> dict[str, int]:
     return g.hint_values()
 
 
-def rounded_hint_values(m: RotaModel, solution: list[float]) -> dict[str, int]:
-    """`GreedyRota.round` of an LP solution (values by proto index), as a complete hint."""
+def rounded_hint_values(m: RotaModel, solution: list[float], kinds: list[list[str]] | None = None) -> dict[str, int]:
+    """`GreedyRota.round` of an LP solution (values by proto index), as a complete hint. With `kinds` (the
+    agents the LP was folded over, `scheduler.search.fold`), the kind's work is first dealt out among them
+    (`spread_over_kinds`)."""
+    values = {k: solution[x.Index()] for k, x in m.x.items()}
     g = GreedyRota(m)
-    g.round({k: solution[x.Index()] for k, x in m.x.items()})
+    g.round(spread_over_kinds(m, values, kinds) if kinds else values)
     return g.hint_values()
+
+
+def spread_over_kinds(m: RotaModel, values: dict[tuple[str, int], float],
+                      kinds: list[list[str]]) -> dict[tuple[str, int], float]:
+    """A folded LP gives every agent of a kind the same fractions (a third of each of three shifts), which
+    rounding at one half throws away. Here each day's work of a kind, `size x value` agents per shift, is
+    dealt out whole: laid end to end, agent i takes the shift under the point i + 1/2, with the starting
+    point moved on each day by what the days before took, so the days worked go round the kind."""
+    out = dict(values)
+    for agents in kinds:
+        if len(agents) < 2:
+            continue
+        first = agents[0]
+        if any(len(m.options[a]) != len(m.options[first]) for a in agents):
+            continue  # (a kind's agents have the same options by construction)
+        by_day: dict[object, list[int]] = {}
+        for j, o in enumerate(m.options[first]):
+            by_day.setdefault(o.day, []).append(j)
+        size, offset = len(agents), 0.0
+        for day in sorted(by_day):
+            mass = [(j, size * values[(first, j)]) for j in by_day[day]]
+            total = sum(w for _, w in mass)
+            for i, a in enumerate(agents):
+                point = (i - offset) % size + 0.5
+                taken, edge = None, 0.0
+                for j, w in mass:
+                    edge += w
+                    if point < edge:
+                        taken = j
+                        break
+                for j in by_day[day]:
+                    out[(a, j)] = 1.0 if j == taken else 0.0
+            offset = (offset + total) % size
+    return out
 
 
 def dived_hint_values(m: RotaModel, solution: list[float] | np.ndarray) -> dict[str, int]:

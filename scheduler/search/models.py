@@ -16,9 +16,15 @@ def named_solution(model: cp_model.CpModel, solver: cp_model.CpSolver) -> dict[s
 def apply_hint(target: cp_model.CpModel, by_name: dict[str, int]) -> None:
     """Hint every variable of `target` named in `by_name`; break positions not named are 0."""
     target.clear_hints()
+    index, values = [], []
     for i, v in enumerate(target.Proto().variables):
-        if v.name in by_name or v.name.startswith("break("):
-            target.add_hint(target.get_int_var_from_proto_index(i), int(by_name.get(v.name, 0)))
+        name = v.name
+        if name in by_name or name.startswith("break("):
+            index.append(i)
+            values.append(int(by_name.get(name, 0)))
+    hint = target.Proto().solution_hint  # in bulk: add_hint one by one took 4 s on 150 agents' three models
+    hint.vars.extend(index)
+    hint.values.extend(values)
 
 
 def with_shifts_fixed(m: RotaModel, start: dict[str, int]) -> cp_model.CpModel:

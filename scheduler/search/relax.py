@@ -21,6 +21,7 @@ import math
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -187,20 +188,29 @@ class LpBound:
 
     def __init__(self, model: cp_model.CpModel, start: bool,
                  dive: Callable[[np.ndarray, np.ndarray], tuple[list[int], list[int]]] | None = None,
-                 dive_pivots: int = 0):
+                 dive_pivots: int = 0, prepared: tuple | None = None):
         """`dive`: after the LP, round its solution by diving (`scheduler.rounding.ShiftDive`); it is
         given the LP's values and which columns are fixed, and names the columns to fix to 1 and to 0.
-        `dive_pivots`: the dive's budget of simplex iterations in all (deterministic); past it, no rounding."""
+        `dive_pivots`: the dive's budget of simplex iterations in all (deterministic); past it, no rounding.
+        `prepared`: `scheduler.search.fold.programs(model)`: the LP, its folding over kinds of agent (solved
+        instead of it, then the whole LP too for a dive) and the cheapest-wage relaxation (solved first); without
+        it, the whole LP alone."""
         self._value: float | None = None
         self._solution: list[float] | None = None
         self._rounded: list[float] | None = None
-        self._solved = threading.Event()  # the LP is done (the dive may go on)
+        self._solved = threading.Event()  # the LP that guides is done (the others and the dive may go on)
+        self._exact = threading.Event()  # the exact LP is done (or given up)
+        self._guide: list[float] | None = None
         self._done = threading.Event()  # the thread's work is done, dive included
         self.iterations = 0  # interior-point iterations: deterministic, unlike the wall time
         self.pivots = 0  # crossover and clean-up iterations
         self.cleanup = 0  # of which clean-up
         self.dive_pivots = 0  # the dive's dual simplex iterations
         self.dive_rounds = 0
+        self.runs: list[tuple[int, int, int, float]] = []  # per LP solved: columns, interior-point iterations,
+        # pivots, wall seconds (benchmarks compare them with SearchConfig's estimates)
+        self.folding = None  # the exact folding solved, if it folded anything (scheduler.search.fold.Folding)
+        self.relaxed_bound: float | None = None  # the cheapest-wage relaxation's bound, if solved
         self._dive = dive
         self._dive_budget = dive_pivots
         self._stopped = False
@@ -215,25 +225,63 @@ class LpBound:
         self._highs.setOptionValue("output_flag", False)
         self._highs.HandleUserInterrupt = True  # else cancelSolve() is never looked at
         # Read here, before the search changes the model's hints.
-        self._thread = threading.Thread(target=self._run_and_dive, args=(linear_program(model),), daemon=True)
+        p, exact, cheap = prepared if prepared is not None else (linear_program(model), None, None)
+        stages: list[tuple[LinearProgram, object]] = [(p, None)]
+        if exact is not None:
+            self.folding = exact
+            stages = [(exact.lp, exact)] + ([(p, None)] if dive is not None else [])  # a dive needs the whole LP
+        if cheap is not None:
+            stages.insert(0, (cheap.lp, cheap))
+        self.columns = len(p.cost)
+        self.stages = [len(lp.cost) for lp, _ in stages]  # the LPs to solve, by columns, in order
+        self.guide = stages[0][1]  # the folding of the LP whose solution the search is given (None: unfolded)
+        self._thread = threading.Thread(target=self._run_and_dive, args=(stages,), daemon=True)
         self._thread.start()
 
-    def _run_and_dive(self, p: LinearProgram) -> None:
+    def _run_and_dive(self, stages) -> None:
+        """Each stage's LP in turn (the cheapest-wage relaxation, the folded LP, the whole LP for the dive).
+        The first stage's solution is the one the search is given (`solution`); the bound is the exact LP's
+        once solved (`result`), the relaxation's until then; a dive starts from the whole LP's vertex."""
         try:
-            try:
-                crossed = self._run(p)
-            finally:
-                self._solved.set()
-            if crossed and self._dive is not None:
-                self._rounded = self._diving(p)
+            crossed = False
+            for k, (lp, folding) in enumerate(stages):
+                if self._stopped:
+                    break
+                relaxed = folding is not None and folding.relaxed
+                crossed = self._run(lp, folding)
+                if relaxed:
+                    self.relaxed_bound, self._value = self._value, None  # below the LP: not its bound
+                elif self._value is not None:
+                    self._exact.set()
+                if k == 0:
+                    self._guide = self._solution
+                    self._solved.set()
+                if self._solution is None:
+                    break
+            lp, folding = stages[-1]
+            if crossed and folding is None and self._dive is not None:
+                self._rounded = self._diving(lp)
         finally:
+            self._solved.set()
+            self._exact.set()
             self._done.set()
 
-    def _run(self, p: LinearProgram) -> bool:
-        """Solve the LP; whether it ended on a vertex (with a basis the dive can start from)."""
+    def _run(self, p: LinearProgram, folding=None) -> bool:
+        """Solve the LP (folded by `folding`, if given: its solution is unfolded); whether it ended on a
+        vertex (with a basis the dive can start from)."""
+        h = self._highs
+        h.clearModel()
+        h.HandleUserInterrupt = True  # (again: a cleared model may not keep it, and the cancel went unheard)
+        iterations, pivots, began = self.iterations, self.pivots, time.monotonic()
+        try:
+            return self._solve(h, p, folding)
+        finally:
+            self.runs.append((len(p.cost), self.iterations - iterations, self.pivots - pivots,
+                              time.monotonic() - began))
+
+    def _solve(self, h, p: LinearProgram, folding) -> bool:
         import highspy
 
-        h = self._highs
         inf = highspy.kHighsInf
         h.addVars(len(p.cost), np.clip(p.lower, -inf, inf), np.clip(p.upper, -inf, inf))
         scale = cost_scale(p.cost)
@@ -260,8 +308,9 @@ class LpBound:
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and not self._stopped:
                 solution = h.getSolution()
                 value = lagrangian_bound(p, np.array(solution.row_dual) / scale) if solution.dual_valid else math.nan
-                self._value = value if math.isfinite(value) else None
-                self._solution = list(solution.col_value)
+                if math.isfinite(value):
+                    self._value = value if self._value is None else max(self._value, value)
+                self._solution = folding.unfold(solution.col_value) if folding is not None else list(solution.col_value)
                 return crossover == "on"
             if info.ipm_iteration_count >= IPM_ITERATION_LIMIT:
                 return False  # the interior point itself did not converge: a second run would not either
@@ -323,22 +372,28 @@ class LpBound:
         return h.getModelStatus()
 
     def result(self, wait: float | None = None) -> float | None:
-        """The bound, once the LP is done (the dive does not change it)."""
-        return self._value if self._thread is not None and self._solved.wait(wait) else None
+        """The bound, once the LP is done (the dive does not change it); until then the cheapest-wage
+        relaxation's, if it was solved."""
+        if self._thread is not None and self._exact.wait(wait) and self._value is not None:
+            return self._value
+        return self.relaxed_bound
 
     def _wait(self, wait: float | None) -> bool:
         """Wait up to `wait` seconds; whether the LP or its dive is still at work."""
         return self._thread is not None and not self._done.wait(wait)
 
     def solution(self, wait: float | None = None) -> list[float] | None:
-        """The relaxation's value of every model variable, by proto index (None if it was not solved)."""
-        if self._thread is None:
+        """The guiding LP's value of every model variable, by proto index (None if it was not solved); after
+        a dive, the whole LP's vertex it started from."""
+        if self._thread is None or not self._solved.wait(wait):
             return None
-        return self._solution if self._solved.wait(wait) else None
+        return self._solution if self._rounded is not None else self._guide
 
     def rounded(self, wait: float | None = None) -> list[float] | None:
         """The dive's last solution, every shift whole (None if there was no dive, it failed or was
         cancelled, or it is not done after `wait` seconds)."""
+        if self._dive is None:
+            return None  # (not waiting for LPs that only bound)
         return None if self._wait(wait) else self._rounded
 
     def cancel(self) -> None:
@@ -362,6 +417,15 @@ class LpBound:
                 interrupted = True
         if interrupted:
             raise KeyboardInterrupt
+
+    @property
+    def diving(self) -> bool:
+        return self._dive is not None
+
+    @property
+    def exact_done(self) -> bool:
+        """The exact LP (whole or folded) is solved: its bound, not the relaxation's, is the result."""
+        return self._exact.is_set() and self._value is not None
 
     @property
     def started(self) -> bool:

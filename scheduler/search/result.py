@@ -25,12 +25,15 @@ class PlannedShift:
 @dataclass(frozen=True)
 class PassRecord:
     """One pass of the search as it ran: what it was, the seconds of the limit it used (as work), the
-    objective it ended on (NaN if it found no plan), and whether its plan became the current one."""
+    objective it ended on (NaN if it found no plan), whether its plan became the current one, and the wall
+    seconds it took (benchmarks compare the two to check the rates of `SearchConfig`)."""
 
     name: str
     seconds: float
     objective: float
     adopted: bool
+    wall: float = math.nan
+    variables: int = 0  # of the model the pass searched
 
 
 @dataclass
@@ -50,6 +53,13 @@ class SolveResult:
     time_limit: float = math.nan  # seconds, as asked (or from policy.toml)
     start: str = ""  # where the LNS on the LP's shifts started: "dived", "restricted dive", "rounded", or "" (no LP)
     passes: list[PassRecord] = field(default_factory=list)
+    # How the LP went: each LP solved (columns, interior-point iterations, pivots, wall seconds), the kinds of
+    # agent it was folded over (the agents, if none are alike), and whether it guided the search.
+    lp_runs: list[tuple[int, int, int, float]] = field(default_factory=list)
+    kinds: int = 0
+    variables: int = 0
+    path: str = ""  # "LP guides" (after the LP, the search works on its shifts) or "LNS beside the LP"
+    bound_from: str = ""  # what proved the bound, in words (Summary's bound_from)
 
 
 class Progress:

@@ -26,6 +26,7 @@ from scheduler.model import UNITS, RotaModel
 from scheduler.search.config import SearchConfig
 from scheduler.search.greedy import dived_hint_values, hint_values, rounded_hint_values
 from scheduler.search.models import apply_hint, lp_guided, named_solution, with_shifts_fixed
+from scheduler.search.fold import programs
 from scheduler.search.relax import LpBound
 from scheduler.search.result import PassRecord, Progress, SolveResult, plain_result
 from scheduler.search.rounding import ShiftDive
@@ -58,19 +59,44 @@ class Search:
                  seed: int | None, report: Callable[[float, float, float], None] | None):
         settings = m.scenario.policy.solver
         self.m, self.config = m, config
-        self.limit = float(time_limit if time_limit is not None else settings.time_limit_seconds)
+        self.asked = float(time_limit if time_limit is not None else settings.time_limit_seconds)
+        self.size = len(m.model.Proto().variables)
+        # The search's share of the limit: what building, the LP's reading and the evaluation take besides is
+        # estimated from the size (deterministic), so a whole plan ends near the limit it was given.
+        self.limit = config.search_seconds(self.asked, self.size)
         self.workers = int(workers or settings.workers)
         self.seed = int(seed if seed is not None else settings.seed)
-        self.size = len(m.model.Proto().variables)
         self.share = config.share_per_round(self.size)
-        dive_seconds = config.rounding_share * self.limit - config.lp_expected_seconds(self.size)
-        self.diving = (self.size <= config.rounding_max_variables
+        # The LP is always solved, over kinds of agent (`search.fold`): for the bound, and to guide the search
+        # where it should be done within lp_share of the limit. Where it should not, the cheapest-wage
+        # relaxation is solved first, for a bound within seconds. The LP reads the model now, before any pass
+        # changes its hints.
+        # A dive rounds the whole LP, from its basis: where the whole LP and its dive fit, the whole LP is
+        # solved (its bound is the folded one's). Else the LP folded over kinds of agent guides the search if
+        # it fits; else the cheapest-wage relaxation, folded further, if that fits (the exact LP follows it,
+        # for the bound); else neither guides and the search runs beside the LPs.
+        program, exact, cheap = programs(m.model, relaxed=True)
+        self.kinds = exact.kinds if exact is not None else len(m.options)
+        fits = config.lp_share * self.limit
+        self.lp_time = config.lp_expected_seconds(self.size)
+        dive_seconds = config.rounding_share * self.limit - self.lp_time
+        self.diving = (self.lp_time <= fits and self.size <= config.rounding_max_variables
                        and config.dive_expected_seconds(self.size) <= dive_seconds)
+        first = None  # the cheapest-wage relaxation, solved first
+        if self.diving:
+            exact = None
+        else:
+            self.lp_time = config.lp_expected_seconds(len(exact.lp.cost)) if exact is not None else self.lp_time
+            if self.lp_time > fits and cheap is not None:
+                first = cheap
+                cheap_time = config.lp_expected_seconds(len(cheap.lp.cost))
+                self.lp_time = cheap_time if cheap_time <= fits else self.lp_time + cheap_time
+        self.guiding = self.lp_time <= fits
         # The dive's budget in pivots is all the time it may take, not what it should: past it, the LP is
-        # rounded in one go. The LP reads the model now, before any pass changes its hints.
-        self.lp = LpBound(m.model, start=config.lp_expected_seconds(self.size) <= config.lp_share * self.limit,
-                          dive=ShiftDive(m, self.share) if self.diving else None,
-                          dive_pivots=int(dive_seconds / config.dive_pivot_seconds(self.size)) if self.diving else 0)
+        # rounded in one go.
+        self.lp = LpBound(m.model, start=True, dive=ShiftDive(m, self.share) if self.diving else None,
+                          dive_pivots=int(dive_seconds / config.dive_pivot_seconds(self.size)) if self.diving else 0,
+                          prepared=(program, exact, first))
         self.proven = -math.inf  # CP-SAT's own bound, from the complete search
         self.progress = Progress(report, self.best_bound)
         self.deadline = self.progress.start + config.wall_cap * self.limit
@@ -101,12 +127,18 @@ class Search:
                 self.proven = self.best.solver.BestObjectiveBound()
             if self.shifts_fixed_beside_lp():
                 return self.finish(interrupted=True)
+            if not self.guiding:
+                # The LP should not be done in time to guide the search (by its size): LNS on the whole model
+                # beside it, whose bound is reported if it is done by the limit (the cheapest-wage one if not).
+                self.run("whole-model LNS beside the LP", self.m, self.m.model, max(self.limit - self.used, 0.0),
+                         lns_only=True, threads=max(self.workers - 1, 1), rate=c.whole_beside_rate)
+                return self.finish(interrupted=self.interrupted)
             solution, dived = self.wait_for(self.lp)
             improved = False
             if solution is not None:
                 # The LP's time counts from its iterations (deterministic), so the search ends near the limit
                 # on any machine without depending on how long the LP took there.
-                self.used = max(self.used, c.lp_seconds(self.lp, self.size))
+                self.used = max(self.used, c.lp_seconds(self.lp))
                 stop, improved = self.lns_from_the_lp(solution, dived)
                 if stop:
                     return self.finish(interrupted=True)
@@ -125,8 +157,8 @@ class Search:
         and at least stagger_share. The shifts-fixed model has the whole model's variables: its plan is read
         back through `m`."""
         c = self.config
-        expected = c.lp_expected_seconds(self.size) + (c.dive_expected_seconds(self.size) if self.diving else 0.0)
-        stagger = max(c.stagger_share * self.limit, expected - self.used if self.lp.started else 0.0)
+        expected = self.lp_time + (c.dive_expected_seconds(self.size) if self.diving else 0.0)
+        stagger = max(c.stagger_share * self.limit, expected - self.used if self.guiding else 0.0)
         beside = self.lp.started and self.workers > 1
         return self.run("shifts fixed", self.m, with_shifts_fixed(self.m, self.start), stagger, lns_only=True,
                         threads=self.workers - 1 if beside else self.workers,
@@ -138,6 +170,7 @@ class Search:
         then LNS on the restricted model. (Stop, improved)."""
         c = self.config
         guided = lp_guided(self.m, solution, self.start)
+        self.used += c.build_seconds(len(guided.model.Proto().variables))
         rounded, self.how = (dived_hint_values(self.m, dived), "dived") if dived is not None else (None, "")
         if rounded is None:
             rounded, stop = self.dive_restricted(guided)
@@ -145,12 +178,15 @@ class Search:
                 return True, False
             self.how = "restricted dive" if rounded is not None else ""
         if rounded is None:
-            rounded, self.how = rounded_hint_values(self.m, solution), "rounded"
+            kinds = self.lp.guide.members if self.lp.guide is not None else None
+            rounded, self.how = rounded_hint_values(self.m, solution, kinds), "rounded"
+        self.used += c.build_seconds(self.size)  # the start's hint, and the model with its shifts fixed
         if self.run(f"{self.how} start", self.m, with_shifts_fixed(self.m, rounded), c.rounded_share * self.limit, lns_only=True,
                     hint=rounded, rate=c.fixed_lns_rate):
             return True, False
         if self.adopted:
             guided = lp_guided(self.m, solution, self.start)  # with the rounded plan's shifts
+            self.used += c.build_seconds(len(guided.model.Proto().variables))
         before, left = len(self.progress.events), max(self.limit - self.used, 0.0)
         rate = c.restricted_lns_rate(len(guided.model.Proto().variables))
         if self.run("restricted LNS", guided, guided.model, left, lns_only=True, rate=rate):
@@ -177,7 +213,7 @@ class Search:
             _, dived = self.wait_for(sub)
         finally:
             sub.close()
-        self.used = max(self.used, used + c.lp_seconds(sub, g))
+        self.used = max(self.used, used + c.lp_seconds(sub))
         return (dived_hint_values(guided, dived) if dived is not None else None), False
 
     # ------------------------------------------------------------------ running one pass
@@ -192,17 +228,21 @@ class Search:
         solver = cp_model.CpSolver()
         if lns_only:
             rate *= threads
-        _params(solver, seconds * rate, self.deadline - time.monotonic(), threads, self.seed, lns_only)
+        setup = self.config.setup_seconds(len(model.Proto().variables))
+        _params(solver, max(seconds - setup, 0.0) * rate, self.deadline - time.monotonic(), threads, self.seed, lns_only)
+        began = time.monotonic()
         status, interrupted, capped = _solve_interruptibly(solver, model, self.progress)
+        wall = time.monotonic() - began
         self.work += solver.response_proto.deterministic_time
-        self.used += solver.response_proto.deterministic_time / rate
+        self.used += solver.response_proto.deterministic_time / rate + setup
         self.capped |= capped
         self.interrupted = interrupted
         better = hint is None or not self.best or solver.ObjectiveValue() < self.best.solver.ObjectiveValue()
         self.adopted = status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and better
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         self.passes.append(PassRecord(name, solver.response_proto.deterministic_time / rate,
-                                      solver.ObjectiveValue() / UNITS if found else math.nan, self.adopted))
+                                      solver.ObjectiveValue() / UNITS if found else math.nan, self.adopted, wall,
+                                      len(model.Proto().variables)))
         if self.adopted:
             self.best = Incumbent(holder, solver, status)
             self.start = named_solution(model, solver)
@@ -215,7 +255,9 @@ class Search:
         LP or dive still at work then is cancelled, and the plan may not be reproducible."""
         solution = lpb.solution(wait=max(self.deadline - time.monotonic(), 0.0))
         dived = lpb.rounded(wait=max(self.deadline - time.monotonic(), 0.0)) if solution is not None else None
-        if lpb.running():  # the wall clock, not the LP's iteration limits, decided
+        if dived is not None:
+            solution = lpb.solution(wait=0)  # the whole LP's vertex, which the dive started from
+        if lpb.running() and (solution is None or lpb.diving):  # the wall clock, not the LP's limits, decided
             self.capped = True
             lpb.cancel()
         return solution, dived
@@ -240,6 +282,20 @@ class Search:
                               interrupted)
         return self.with_bounds(result, solver.ObjectiveValue(), solver.ObjectiveValue() if proof else self.proven)
 
+    def bound_from(self, lp_value: float | None, proven: float) -> str:
+        """What proved the bound, for Summary: the LP (over how many kinds of agent), the cheapest-wage
+        relaxation, or CP-SAT's complete search."""
+        if lp_value is None and proven == -math.inf:
+            return ""
+        if lp_value is None or proven > lp_value:
+            return "CP-SAT's complete search"
+        agents = len(self.m.options)
+        if not self.lp.exact_done and lp_value == self.lp.relaxed_bound:
+            return f"LP relaxation at each kind's cheapest wage, {self.lp.guide.kinds} kinds of {agents} agents"
+        if self.kinds < agents:
+            return f"LP relaxation, {self.kinds} kinds of {agents} agents"
+        return f"LP relaxation ({agents} agents)"
+
     def fallback(self) -> SolveResult:
         """No plan found in the time left: the starting plan (greedy or an earlier pass), never an empty
         roster. Every shift and break is fixed to the start's values and its complete hint is accepted."""
@@ -263,11 +319,16 @@ class Search:
         if result.interrupted:
             lp_value = self.lp.result(wait=0)
         else:
-            lp_value = self.lp.result(wait=max(self.deadline - time.monotonic(), 0.0) + 5.0)
+            # Up to the limit (an LP that guided the search is done by now): a run ends near its limit.
+            lp_value = self.lp.result(wait=max(self.progress.start + self.limit - time.monotonic(), 0.0))
         bound = max(lp_value if lp_value is not None else -math.inf, proven)
+        result.bound_from = self.bound_from(lp_value, proven)
         result.lp_bound = lp_value / UNITS if lp_value is not None else math.nan
-        result.work, result.capped, result.time_limit, result.start = self.work, self.capped, self.limit, self.how
+        result.work, result.capped, result.time_limit, result.start = self.work, self.capped, self.asked, self.how
         result.passes = list(self.passes)
+        result.lp_runs, result.variables = list(self.lp.runs), self.size
+        result.kinds = self.kinds
+        result.path = "LP guides" if self.guiding else "LNS beside the LP"
         if bound > -math.inf and objective_units == objective_units:
             bound = min(bound, objective_units)
             result.bound = bound / UNITS

@@ -1,0 +1,115 @@
+"""The LP over kinds of agent: exact where agents are alike, a valid bound where wages differ."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from scheduler import model as M
+from scheduler.calendar import planning_grid
+from scheduler.io.scenario import load_scenario
+from scheduler.search.fold import fold
+from scheduler.search.relax import linear_program, lp_relaxation
+from scheduler.staffing import compute_staffing
+from tests.scenario_builder import agent, write_scenario
+
+WEEK = date(2026, 3, 2)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _scenario(tmp_path, agents, leave=None):
+    forecast = [{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 14 + (5 * h + 3 * k) % 19}
+                for k, d in enumerate(DAYS) for h in range(7, 23)]
+    folder = write_scenario(
+        tmp_path / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}], agents=agents,
+        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 120,
+                  "concurrency": 2}],
+        shifts=[{"shift": "D", "site": "hq", "start": "07:00-13:00/120", "hours": 9, "break_minutes": 60},
+                {"shift": "P", "site": "hq", "start": "17:00", "hours": 5}],
+        forecast=forecast, leave=leave)
+    sc = load_scenario(folder)
+    grid = planning_grid(sc, WEEK)
+    return M.build(sc, grid, compute_staffing(sc, grid))
+
+
+def _optimum(model) -> float:
+    lp = lp_relaxation(model)
+    assert lp.Solve() == lp.OPTIMAL
+    return lp.Objective().Value()
+
+
+def _folded_optimum(f) -> tuple[float, np.ndarray]:
+    import highspy
+
+    from scheduler.search.relax import lagrangian_bound
+
+    p = f.lp
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    h.addVars(len(p.cost), np.clip(p.lower, -inf, inf), np.clip(p.upper, -inf, inf))
+    h.changeColsCost(len(p.cost), np.arange(len(p.cost), dtype=np.int32), p.cost / 2**20)
+    h.addRows(len(p.row_lower), np.clip(p.row_lower, -inf, inf), np.clip(p.row_upper, -inf, inf), len(p.index),
+              p.starts[:-1].astype(np.int32), p.index.astype(np.int32), p.value)
+    h.run()
+    solution = h.getSolution()
+    return lagrangian_bound(p, np.array(solution.row_dual) * 2**20), np.array(f.unfold(solution.col_value))
+
+
+def test_alike_agents_fold_into_one_kind_with_the_lps_own_optimum(tmp_path):
+    """Six agents of two contracts and a seventh on leave: three kinds; the folded LP's optimum is the whole
+    LP's, and its solution unfolded is a solution of the whole LP at that cost."""
+    agents = [agent(f"A{k}", min_hours=16) for k in range(3)] + [agent(f"B{k}", max_hours=24, max_days=4)
+                                                                 for k in range(3)] + [agent("C0", min_hours=16)]
+    m = _scenario(tmp_path, agents, leave=[{"agent_id": "C0", "start": "Wed", "end": "Thu", "reason": "leave"}])
+    p = linear_program(m.model)
+    f = fold(p, [v.name for v in m.model.Proto().variables])
+    assert (f.agents, f.kinds) == (7, 3)
+    assert len(f.lp.cost) < 0.6 * len(p.cost)
+    whole = _optimum(m.model)
+    bound, x = _folded_optimum(f)
+    assert bound == pytest.approx(whole, rel=1e-6)
+    rows = np.repeat(np.arange(len(p.row_lower)), np.diff(p.starts))
+    ax = np.bincount(rows, weights=p.value * x[p.index], minlength=len(p.row_lower))
+    assert np.all(ax >= p.row_lower - 1e-6) and np.all(ax <= p.row_upper + 1e-6)
+    assert p.cost @ x + p.offset == pytest.approx(whole, rel=1e-6)
+
+
+def test_a_wage_of_ones_own_is_a_kind_of_ones_own_and_the_cheapest_wage_relaxation_bounds_from_below(tmp_path):
+    agents = [agent(f"A{k}", min_hours=16, cost=10 + k) for k in range(4)]
+    m = _scenario(tmp_path, agents)
+    p = linear_program(m.model)
+    names = [v.name for v in m.model.Proto().variables]
+    exact, cheap = fold(p, names), fold(p, names, relaxed=True)
+    assert (exact.kinds, cheap.kinds) == (4, 1)
+    whole = _optimum(m.model)
+    assert _folded_optimum(exact)[0] == pytest.approx(whole, rel=1e-6)
+    relaxed = _folded_optimum(cheap)[0]
+    # Below the LP, and below the same week with everyone at the cheapest wage: each column takes the kind's
+    # cheapest cost, so a shift is paid at the lowest wage and its unpaid break refunded at the highest.
+    cheapest = _scenario(tmp_path / "cheap", [agent(f"A{k}", min_hours=16, cost=10) for k in range(4)])
+    assert 0.9 * whole < relaxed <= _optimum(cheapest.model) + 1e-6 * whole < whole
+
+
+def test_a_kinds_work_is_dealt_out_whole_and_the_days_go_round(tmp_path):
+    from scheduler.search.greedy import spread_over_kinds
+
+    m = _scenario(tmp_path, [agent(f"A{k}", min_hours=16) for k in range(3)])
+    agents = ["A0", "A1", "A2"]
+    days = sorted({o.day for o in m.options["A0"]})
+    values = {key: 0.0 for key in m.x}
+    monday = [j for j, o in enumerate(m.options["A0"]) if o.day == days[0]][:3]
+    tuesday = [j for j, o in enumerate(m.options["A0"]) if o.day == days[1]][0]
+    wednesday = [j for j, o in enumerate(m.options["A0"]) if o.day == days[2]][0]
+    for a in agents:
+        for j in monday:
+            values[(a, j)] = 1 / 3  # three agents, a third of each of three shifts: one each
+        values[(a, tuesday)] = values[(a, wednesday)] = 2 / 3  # two of the three, not the same two
+    out = spread_over_kinds(m, values, [agents])
+    assert sorted(next(j for j in monday if out[(a, j)] == 1.0) for a in agents) == sorted(monday)
+    assert all(sum(out[(a, j)] for j in monday) == 1.0 for a in agents)
+    off = [[a for a in agents if out[(a, j)] == 0.0] for j in (tuesday, wednesday)]
+    assert [len(x) for x in off] == [1, 1] and off[0] != off[1]
+    assert set(out.values()) <= {0.0, 1.0}
