@@ -13,7 +13,7 @@ from scheduler.io.scenario import load_scenario
 from scheduler.search.fold import fold
 from scheduler.search.relax import linear_program, lp_relaxation
 from scheduler.staffing import compute_staffing
-from tests.scenario_builder import agent, write_scenario
+from scenario_builder import agent, write_scenario
 
 WEEK = date(2026, 3, 2)
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
