@@ -99,7 +99,7 @@ class Search:
                           prepared=(program, exact, first))
         self.proven = -math.inf  # CP-SAT's own bound, from the complete search
         self.progress = Progress(report, self.best_bound)
-        self.deadline = self.progress.start + config.wall_cap * self.limit
+        self.deadline = self.progress.start + config.wall_cap * self.asked
         self.work = 0.0  # deterministic seconds spent
         self.used = 0.0  # seconds of the limit, as work
         self.capped = self.interrupted = self.adopted = False
