@@ -7,7 +7,7 @@ South-East Asia, a small Paris team for Europe; Kuala Lumpur and Mexico City
 join at larger sizes).
 
     python benchmarks/generate.py --out DIR --agents N --seed S \
-        [--languages K] [--volume-scale X] [--interval 60|30|15] [--force]
+        [--languages K] [--volume-scale X] [--interval 60|30|15] [--family NAME] [--force]
 
 writes policy.toml, sites.csv, markets.csv, forecast.csv, agents.csv,
 shifts.csv, leave.csv and a README.md, and prints a capacity check per
@@ -23,6 +23,9 @@ and --volume-scale multiplies that volume (the workforce stays the same, so
 the owner can make a scenario tighter or looser). Agents are hired per
 language in proportion to each language's need, except the languages in
 UNDER_HIRED, which the seller staffs thinner: that is where plans get tight.
+`--family` picks another shape of week for the benchmarks (FAMILIES: start
+ranges, shared or individual wages, six sites, a daylight-saving week, a
+30-minute grid); the default, `ladder`, is the one described here.
 
 The standard library, numpy and the product's own `scheduler.staffing.erlang` (so the
 volume is calibrated on the staffing the product will actually require).
