@@ -487,16 +487,17 @@ def build_scenario(agents: int = 60, seed: int = 7, languages: int = 8,
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
     active = list(LANGUAGES[:languages_for(agents, languages)])
+    if shape_of.markets:
+        markets = sorted((m for m in MARKETS if m.language in active), key=lambda m: m.min_agents)
+        markets = [m for m in MARKETS if m in markets[:shape_of.markets]]
+        active = [lang for lang in active if any(m.language == lang for m in markets)]  # a language with a market
+    else:
+        markets = [m for m in MARKETS if m.language in active and agents >= m.min_agents]
     if shape_of.sites:
         sites = [s for s in SITES + (EXTRA_SITE,) if s.name in shape_of.sites]
     else:
         sites = [s for s in SITES if agents >= s.min_agents]
     sites = [_site_for(s, shape_of) for s in sites if any(lang in active for lang in s.language_weight)]
-    if shape_of.markets:
-        markets = sorted((m for m in MARKETS if m.language in active), key=lambda m: m.min_agents)
-        markets = [m for m in MARKETS if m in markets[:shape_of.markets]]
-    else:
-        markets = [m for m in MARKETS if m.language in active and agents >= m.min_agents]
     shape = {m.code: _weekly_shape(m, rng_forecast) for m in markets}
     grid = {m.code: _planning_grid_weights(m) for m in markets}
 

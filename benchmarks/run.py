@@ -93,14 +93,24 @@ def main() -> None:
             queue = mp.Queue()
             proc = mp.Process(target=one, args=(family, size, limit, a.check_lp, queue))
             proc.start()
-            r = queue.get()
+            r = None
+            while r is None and (proc.is_alive() or not queue.empty()):
+                try:
+                    r = queue.get(timeout=5)
+                except Exception:  # queue.Empty: still planning
+                    pass
             proc.join()
+            if r is None:
+                print(f"{family} {size}: failed (exit {proc.exitcode}; its traceback is above)", flush=True)
+                continue
             rows.append(r)
             print(f"{family} {size}: total {r['total']:,.0f}, gap {r['gap']:.2%}, wall {r['wall_s']:.0f} s "
                   f"(limit {limit:g}), {r['kinds']} kinds, LPs {r['lps']}, passes {r['passes']}", flush=True)
             if a.json:
                 with open(a.json, "a", encoding="utf-8") as out:
                     out.write(json.dumps(r) + "\n")
+    if not rows:
+        return
     headers = ["family", "agents", "kinds", "variables", "limit_s", "first_plan_s", "total", "bound", "gap",
                "wall_s", "peak_mb", "path"]
     print(table(headers, [[round(r[h], 4) if isinstance(r[h], float) else r[h] for h in headers] for r in rows],
