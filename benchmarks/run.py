@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+from queue import Empty as queue_empty
 import resource
 import tempfile
 import time
@@ -97,7 +98,7 @@ def main() -> None:
             while r is None and (proc.is_alive() or not queue.empty()):
                 try:
                     r = queue.get(timeout=5)
-                except Exception:  # queue.Empty: still planning
+                except queue_empty:  # still planning
                     pass
             proc.join()
             if r is None:
