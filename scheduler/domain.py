@@ -70,6 +70,8 @@ class RuleSettings:
 @dataclass(frozen=True)
 class CostSettings:
     shortfall_per_agent_hour: float = setting(50.0, lo=0)
+    # What one change to a published shift costs a re-plan (`rota replan`): agents and HR pay for each.
+    change_cost: float = setting(20.0, lo=0)
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,36 @@ class Queue:
     markets: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class FixedShift:
+    """A shift that is not the plan's to choose, as a roster states it: worked in the week before
+    (`--previous`) or published before a re-plan's `--from`. Instants are UTC; `day` is the agent-local date
+    the shift starts on; `languages` are the Roster's `queues`; `row` and `file` name it in messages."""
+
+    agent_id: str
+    day: date
+    start: datetime
+    end: datetime
+    break_start: datetime | None
+    break_end: datetime | None
+    languages: tuple[str, ...]
+    row: int = 0
+    file: str = ""
+
+
+@dataclass
+class Continuity:
+    """What a plan inherits: last week's shifts (None when no previous roster was given: the week's start is
+    then unchecked), and for a re-plan the published shifts frozen before `replan_from` and those after it,
+    each change to which costs `change_cost`."""
+
+    previous: list[FixedShift] | None = None
+    previous_file: str = ""
+    frozen: list[FixedShift] = field(default_factory=list)
+    published: list[FixedShift] = field(default_factory=list)
+    replan_from: datetime | None = None  # UTC
+
+
 @dataclass
 class Scenario:
     name: str
@@ -243,6 +275,7 @@ class Scenario:
     warnings: list = field(default_factory=list)
     streams: list[Stream] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    continuity: Continuity = field(default_factory=Continuity)
 
     @property
     def queues(self) -> list[Queue]:

@@ -77,8 +77,9 @@ def client_for(scheduler: str | None, processes: int, echo: Callable[[str], None
 
 def run_all(fn: Callable[..., Any], tasks: list[tuple], *, scheduler: str | None = None, processes: int | None = None,
             shared: tuple = (), done: Callable[[int, Any, str | None, int, int], None] | None = None,
-            echo: Callable[[str], None] | None = None) -> Outcome:
-    """Run `fn(*shared, *task)` for every task; `shared` arguments are sent to the cluster once.
+            echo: Callable[[str], None] | None = None, chained: bool = False) -> Outcome:
+    """Run `fn(*shared, *task)` for every task; `shared` arguments are sent to the cluster once. `chained`:
+    every task after the first gets the first's result as a last argument (the cluster runs it first).
 
     `done(index, result, error, finished, total)` is called as each task finishes,
     in completion order. A task that raises is recorded in `errors` and
@@ -93,7 +94,10 @@ def run_all(fn: Callable[..., Any], tasks: list[tuple], *, scheduler: str | None
     with client_for(scheduler, processes, echo) as (client, where):
         # A copy on every worker: one that dies must not take the only copy of the scenario with it.
         sent = [client.scatter(v, broadcast=True, hash=False) for v in shared]
-        futures = {client.submit(fn, *sent, *task, pure=False): k for k, task in enumerate(tasks)}
+        first = client.submit(fn, *sent, *tasks[0], pure=False)
+        futures = {first: 0}
+        futures.update({client.submit(fn, *sent, *task, *((first,) if chained else ()), pure=False): k
+                        for k, task in enumerate(tasks) if k})
         try:
             for f in as_completed(list(futures)):
                 k = futures[f]

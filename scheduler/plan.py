@@ -14,14 +14,15 @@ from typing import Callable
 import pandas as pd
 
 from scheduler.calendar import Grid, planning_grid
-from scheduler.domain import Scenario
+from scheduler.continuity import check_previous
+from scheduler.domain import FixedShift, Scenario
 from scheduler.errors import InternalError
 from scheduler.io.files import CSV_ENCODING, atomic_outputs, safe_name, write_csv
 from scheduler.model import build
 from scheduler.search import SearchConfig, SolveResult, solve
 from scheduler.shifts import require_possible
 from scheduler.io.workbook import RunInfo, build_workbook, roster_csv_frame, roster_records, save_workbook
-from scheduler.io.roster import row_from_plan
+from scheduler.io.roster import RosterRow, row_from_plan
 from scheduler.staffing import Staffing, compute_staffing
 from scheduler.validate import Evaluation, evaluate
 
@@ -79,33 +80,42 @@ class Plan:
 def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float | None = None,
               workers: int | None = None, seed: int | None = None,
               progress: Callable[[float, float, float], None] | None = None,
-              search: SearchConfig = SearchConfig()) -> Plan:
+              search: SearchConfig = SearchConfig(), start: list[FixedShift] | None = None,
+              kept_rows: list[RosterRow] = ()) -> Plan:
     """Plan the week holding `week` (default: the coming one): staffing, the rota, and its evaluation.
-    `progress(seconds, objective, bound)` hears of each better plan while the search runs."""
+    `progress(seconds, objective, bound)` hears of each better plan while the search runs. `start`: a rota
+    to start the search from (published, or a baseline). `kept_rows`: a re-plan's frozen rows, written back
+    as they were published (the model holds them as `scenario.continuity.frozen`)."""
     grid = planning_grid(scenario, week)
+    check_previous(scenario, grid)
     staffing = compute_staffing(scenario, grid)
     m = build(scenario, grid, staffing)
     require_possible(scenario, grid, m.options)
-    result = solve(m, time_limit, workers, seed, progress, config=search)
-    rows = [row_from_plan(scenario, grid, s) for s in result.shifts]
+    result = solve(m, time_limit, workers, seed, progress, config=search, start=start)
+    rows = list(kept_rows) + [row_from_plan(scenario, grid, s) for s in result.shifts]
     ev = evaluate(scenario, grid, staffing, rows)
-    _check_plan(result, ev)
-    if result.bound == result.bound and ev.total > 0:
+    _check_plan(result, ev, kept={r.row for r in kept_rows})
+    objective = ev.total + ev.changes_cost
+    if result.bound == result.bound and objective > 0:
         # The evaluated total is the exact objective of a plan the model admits (its shortfall variables may
         # sit loose in a non-optimal solution), so it gives the tighter, still valid, gap.
-        result.gap = max(0.0, min(result.gap, (ev.total - result.bound) / ev.total))
+        result.gap = max(0.0, min(result.gap, (objective - result.bound) / objective))
     return Plan(scenario, grid, staffing, result, ev)
 
 
-def _check_plan(result: SolveResult, ev: Evaluation) -> None:
+def _check_plan(result: SolveResult, ev: Evaluation, kept: set[int] = frozenset()) -> None:
     """Every plan is checked where it is made: the validator, which shares no code with the model, finds no
     broken rule, and its total is not above the solver's objective (to the cent per shift, as costs are
-    rounded to cents on the Roster). Either failing is a bug in the model or the validator, not the input."""
-    if ev.breaks:
-        found = "; ".join(f"{b.rule} ({b.agent_id}, row {b.roster_row}): {b.detail}" for b in ev.breaks[:5])
-        raise InternalError(f"the plan breaks {len(ev.breaks)} rules by the validator: {found}")
-    if result.objective == result.objective and ev.total > result.objective + 0.01 * max(len(ev.shifts), 1):
-        raise InternalError(f"the validator's total {ev.total:,.2f} is above the solver's objective "
+    rounded to cents on the Roster). Either failing is a bug in the model or the validator, not the input.
+    A re-plan's frozen rows (`kept`) are the published past: a break there (new leave over a shift already
+    begun) is the inputs', reported in the workbook, not the plan's."""
+    breaks = [b for b in ev.breaks if b.roster_row not in kept]
+    if breaks:
+        found = "; ".join(f"{b.rule} ({b.agent_id}, row {b.roster_row}): {b.detail}" for b in breaks[:5])
+        raise InternalError(f"the plan breaks {len(breaks)} rules by the validator: {found}")
+    objective = ev.total + ev.changes_cost
+    if result.objective == result.objective and objective > result.objective + 0.01 * max(len(ev.shifts), 1):
+        raise InternalError(f"the validator's total {objective:,.2f} is above the solver's objective "
                             f"{result.objective:,.2f}")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.calendar import Grid, leave_spans, localize
+from scheduler.continuity import Held, clashes, held_shifts
 from scheduler.domain import Agent, Scenario, clock_text
 
 EDGE_MINUTES = 60  # no break in the first or last hour of a shift
@@ -72,10 +73,16 @@ def fits_window(agent: Agent, clock: int, length: int) -> bool:
     return (clock >= es and clock + length <= le + 1440) or (clock + length <= le)
 
 
-def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOption]:
+def options_for(scenario: Scenario, grid: Grid, agent: Agent, held: list[Held] = ()) -> list[ShiftOption]:
+    """The agent's shifts to choose from. Inherited shifts (`scheduler.continuity`) leave out those on their
+    local day or too close to them for the rest, and a re-plan those that start before its `--from`: a rule
+    between a chosen and an inherited shift is then kept by which shifts exist."""
     tz = scenario.sites[agent.site].timezone
     blocked = leave_spans(scenario, grid, agent.agent_id)
     step = break_step(grid)
+    rest = int(round(scenario.policy.rules.min_rest_hours * 60))
+    since = scenario.continuity.replan_from
+    earliest = grid.minute_of(since) if since is not None else 0
     out = []
     for day in grid.local_dates(tz):
         for t in scenario.templates_for(agent.site):
@@ -85,9 +92,11 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent) -> list[ShiftOptio
                 if not fits_window(agent, clock, t.minutes):
                     continue
                 start = grid.minute_of(_local_instant(day, clock, tz))
-                if not 0 <= start < grid.minutes:
+                if not max(earliest, 0) <= start < grid.minutes:
                     continue
                 end = start + t.minutes
+                if held and clashes(held, day, start, end, rest):
+                    continue
                 offsets = break_offsets(t.minutes, t.break_minutes, step)
                 clash = [(max(a, start), min(b, end)) for a, b in blocked if a < end and start < b]
                 if clash:
@@ -129,7 +138,8 @@ def _ambiguous_at(instant, tzname: str) -> bool:
 
 
 def all_options(scenario: Scenario, grid: Grid) -> dict[str, list[ShiftOption]]:
-    return {a: options_for(scenario, grid, agent) for a, agent in scenario.agents.items()}
+    held = held_shifts(scenario, grid)
+    return {a: options_for(scenario, grid, agent, held.get(a, [])) for a, agent in scenario.agents.items()}
 
 
 def leave_fraction(scenario: Scenario, grid: Grid, agent_id: str) -> float:
@@ -161,8 +171,10 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
     reports is certainly impossible.
     """
     out = []
+    held = held_shifts(scenario, grid)
     for agent in scenario.agents.values():
         opts = options[agent.agent_id]
+        frozen = [h for h in held.get(agent.agent_id, []) if h.this_week]
         where = f"agent {agent.agent_id} (agents.csv row {agent.row})"
         site_templates = scenario.templates_for(agent.site)
         if agent.earliest_start is not None and not any(
@@ -176,7 +188,8 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
         best_per_day: dict[date, int] = {}
         for o in opts:
             best_per_day[o.day] = max(best_per_day.get(o.day, 0), o.paid_minutes)
-        reachable = sum(sorted(best_per_day.values(), reverse=True)[:agent.max_days])
+        days_left = max(agent.max_days - len({h.day for h in frozen}), 0)
+        reachable = sum(h.paid_minutes for h in frozen) + sum(sorted(best_per_day.values(), reverse=True)[:days_left])
         if reachable < low:
             out.append(f"{where}: min_hours {low / 60:g} cannot be reached: at most {reachable / 60:g} paid hours fit "
                        f"in max_days {agent.max_days} with the templates of site {agent.site}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 import numpy as np
@@ -119,7 +119,7 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
         out += ["", drivers]
     line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
            f"{sc.policy.costs.shortfall_per_agent_hour:g}"
-    if info.command == "plan":
+    if info.command in ("plan", "replan"):
         bound = "no lower bound (not even the cheapest-wage relaxation was solved within the limit)" if math.isnan(info.bound) else \
             f"lower bound {info.bound:,.2f} ({info.bound_from}), gap {info.gap:.2%}" if info.bound_from else \
             f"lower bound {info.bound:,.2f}, gap {info.gap:.2%}"
@@ -130,6 +130,26 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     out += ["", line]
     if ev.breaks:
         out += ["", f"{len(ev.breaks)} rule breaks (see the Breaks sheet)"]
+    return "\n".join(out)
+
+
+def replan_report(r, info: RunInfo) -> str:
+    """The re-planned week, then what changed against the published one and what the changes bought."""
+    ev, before = r.plan.evaluation, r.before
+    kinds = Counter(c["change"] for c in r.changes)
+    whys = Counter(c["why"] for c in r.changes)
+    rows = [["wages", before.cost, ev.cost], ["shortfall_h", round(before.shortfall_hours, 1), round(ev.shortfall_hours, 1)],
+            ["total", round(before.total, 2), round(ev.total, 2)]]
+    out = [plan_report(ev, info), "",
+           table(["", "published_as_now_worked", "replanned"], rows,
+                 f"Re-plan from {r.since_text}: {r.frozen} shifts kept as published")]
+    if r.changes:
+        out += ["", f"{len(r.changes)} changes to {r.agents_changed} agents' weeks "
+                    f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}; why: "
+                    f"{', '.join(f'{n} {k}' for k, n in sorted(whys.items()))}), "
+                    f"{ev.changes_cost:,.2f} at change_cost {ev.scenario.policy.costs.change_cost:g} (see the Changes sheet)"]
+    else:
+        out += ["", "no shift changed"]
     return "\n".join(out)
 
 

@@ -44,6 +44,15 @@ def worked_per_interval(o: ShiftOption, offset: int | None, interval: int, size:
     return {i: v for i, v in out.items() if v > 0}
 
 
+def held_minutes(h, interval: int, size: int) -> dict[int, int]:
+    """Minutes an inherited shift (`scheduler.continuity.Held`) works in each grid interval of the week."""
+    out: dict[int, int] = {}
+    for a, b in h.worked_spans():
+        for i, mins in interval_overlaps(a, b, interval, size):
+            out[i] = out.get(i, 0) + mins
+    return out
+
+
 def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     """Queues each agent can serve: those of a language the agent speaks, in the agent's language order."""
     out = {}

@@ -255,13 +255,17 @@ def variants(changes: list[Change | Sweep]) -> list[Variant]:
 
 
 def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_limit: float | None,
-                 workers: int | None, seed: int | None) -> dict:
-    """One row of the Variants sheet (runs in a worker process)."""
+                 workers: int | None, seed: int | None, baseline: dict | None = None) -> dict:
+    """One row of the Variants sheet (runs in a worker process). A variant's search starts from the
+    baseline's rota (`baseline`, its row), so what differs between the two is what the changes ask for; the
+    baseline's row carries its rota for that (`START`, taken out before the row is shown)."""
+    from scheduler.io.roster import fixed_shifts
     from scheduler.plan import make_plan
 
+    start = baseline.get(START) if baseline else None
     try:
         sc = apply(scenario, list(variant.changes))
-        p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed)
+        p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed, start=start)
     except RotaError as e:
         return failed_row(variant, str(e))
     ev = p.evaluation
@@ -276,7 +280,12 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
         row[f"asa_{q}"] = None if math.isnan(asa[q]) else round(asa[q], 1)
     status = p.result.status + (" (time-capped: a rerun may differ)" if p.result.capped else "")
     row.update({"status": status, "gap": round(p.result.gap, 4) if p.result.gap == p.result.gap else None, "hires": variant.hires})
+    if not variant.changes:
+        row[START] = fixed_shifts(sc, [s.row for s in ev.shifts], "baseline")
     return row
+
+
+START = "_start"  # the baseline row's rota, for the variants' searches to start from
 
 
 def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_limit: float | None,
@@ -299,8 +308,9 @@ def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_
             done(row if error is None else failed_row(vs[k], error), finished, total)
 
     outcome = run_all(plan_variant, [(v, week, time_limit, workers, seed) for v in vs], scheduler=scheduler,
-                      processes=processes, shared=(scenario,), done=row_done, echo=echo)
-    rows = {k: r for k, r in outcome.results.items()}
+                      processes=processes, shared=(scenario,), done=row_done, echo=echo,
+                      chained=not vs[0].changes)
+    rows = {k: {c: v for c, v in r.items() if c != START} for k, r in outcome.results.items()}
     rows.update({k: failed_row(vs[k], e) for k, e in outcome.errors.items()})
     return [rows[k] for k in sorted(rows)], outcome.complete
 

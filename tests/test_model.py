@@ -450,7 +450,7 @@ def test_every_plan_is_checked_where_it_is_made():
     from scheduler.plan import _check_plan
     from scheduler.validate import Break
 
-    clean = SimpleNamespace(breaks=[], total=100.0, shifts=[object()] * 3)
+    clean = SimpleNamespace(breaks=[], total=100.0, changes_cost=0.0, shifts=[object()] * 3)
     _check_plan(SimpleNamespace(objective=100.02), clean)  # within a cent a shift: costs are rounded to cents
     with pytest.raises(InternalError, match="the plan breaks 1 rules by the validator: min_rest"):
         _check_plan(SimpleNamespace(objective=100.0),

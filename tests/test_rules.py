@@ -19,6 +19,7 @@ from scheduler.shifts import OPTION_RULES, all_options
 from scheduler.staffing import compute_staffing
 from scheduler.validate import CHECKS, RosterWeek, evaluate, place
 from scheduler.validate import coverage as validate_coverage
+from scheduler.validate import changes as validate_changes
 
 WEEK = date(2026, 11, 30)
 MON, TUE, WED, THU, FRI = "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"
@@ -83,16 +84,16 @@ HARD = {
     "max_consecutive_days": ({}, [(MON, E7, MID), (TUE, E7, MID), (WED, E7, MID), (FRI, E7, MID)],
                              [(MON, E7, MID), (TUE, E7, MID), (WED, E7, MID), (THU, E7, MID)], {"max_consecutive_days"}),
 }
-OBJECTIVE = {"wage_cost", "coverage_shortfall"}
+OBJECTIVE = {"wage_cost", "coverage_shortfall", "change_cost"}
 
 
 def test_every_rule_has_a_check_of_its_name_and_a_pair():
     builders = {r.__name__ for r in RULES}
-    checked = set(CHECKS) | {"coverage_shortfall"}
+    checked = set(CHECKS) | {"coverage_shortfall", "change_cost"}
     assert builders <= checked, builders - checked
     assert set(CHECKS) - builders == set(OPTION_RULES)  # the rest are kept by the shift options
     assert builders == set(HARD) | OBJECTIVE
-    assert hasattr(validate_coverage, "coverage_shortfall")
+    assert hasattr(validate_coverage, "coverage_shortfall") and hasattr(validate_changes, "change_cost")
 
 
 @pytest.mark.parametrize("rule", sorted(HARD))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytz
 
 from scheduler.calendar import Grid, localize, to_local
-from scheduler.domain import Scenario
+from scheduler.domain import FixedShift, Scenario
 from scheduler.errors import Problems, RotaError
 from scheduler.io.tables import FORMULA_PREFIXES, Column, Table, read_csv_table, parse_clock, parse_code, parse_instant, parse_languages, parse_number, parse_table
 
@@ -141,6 +141,34 @@ def read_roster(path: str | Path, scenario: Scenario) -> list[RosterRow]:
                               v["queues"], v["cost"], r, v["start_utc"], v["end_utc"]))
     problems.raise_if_any()
     return rows
+
+
+def fixed_shifts(scenario: Scenario, rows: list[RosterRow], file: str) -> list[FixedShift]:
+    """Roster rows as shifts in absolute time (their local clocks placed, DST included), for a plan that
+    inherits them: `--previous`, or the frozen part of a published week."""
+    from scheduler.calendar import planning_grid
+
+    grids: dict[date, Grid] = {}
+    out = []
+    for r in rows:
+        grid = grids.setdefault(r.date, planning_grid(scenario, r.date))
+        a, b = r.span(scenario, grid)
+        brk = r.break_span(scenario, grid)
+        out.append(FixedShift(r.agent_id, r.date, grid.instant(a).astimezone(timezone.utc),
+                              grid.instant(b).astimezone(timezone.utc),
+                              grid.instant(brk[0]).astimezone(timezone.utc) if brk else None,
+                              grid.instant(brk[1]).astimezone(timezone.utc) if brk else None,
+                              r.queues, r.row, file))
+    return out
+
+
+def read_previous(path: str | Path, scenario: Scenario) -> tuple[list[FixedShift], str]:
+    """Last week's roster (`--previous`): our workbook or roster CSV, hand-edited or as worked. Its shifts
+    and the name messages give its file by."""
+    path = Path(path)
+    rows = read_roster(path, scenario)
+    label = path.name if path.suffix.lower() == ".csv" else f"{path.name}, sheet Roster"
+    return fixed_shifts(scenario, rows, label), label
 
 
 def _parse_date(text: str) -> date:

@@ -10,7 +10,7 @@ plan gives the same bytes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.calendar import to_local
+from scheduler.continuity import boundary_note
 from scheduler.domain import clock_text
 from scheduler.io.roster import ROSTER_COLUMNS, utc_text
 from scheduler.validate import BREAK_COLUMNS, Evaluation
@@ -33,6 +34,7 @@ BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 SITE_FILLS = ["DDEBF7", "FCE4D6", "E2EFDA", "FFF2CC", "EDEDED", "D9E1F2"]
 THIN = Side(style="thin", color="BFBFBF")
+CHANGE_COLUMNS = ["agent_id", "name", "date", "change", "before", "after", "why"]  # a re-plan's Changes sheet
 
 
 @dataclass
@@ -50,6 +52,9 @@ class RunInfo:
     lp_bound: float | None = None
     time_limit: float | None = None
     bound_from: str = ""
+    # A re-plan's: its Summary items (from, frozen shifts, changes) and the Changes sheet's rows.
+    replan_items: list[tuple[str, object, str | None]] = field(default_factory=list)
+    changes: list[dict] | None = None
 
 
 def roster_records(ev: Evaluation) -> list[dict]:
@@ -325,6 +330,7 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
         ("scenario", sc.name, None), ("week", grid.label, None),
         ("week_start", f"{grid.first_day.isoformat()} 00:00 {grid.timezone}", None),
         ("interval_minutes", grid.interval_minutes, "0"), ("input_fingerprint", sc.fingerprint, None),
+        ("week_before", boundary_note(sc, grid), None),
         ("agents_scheduled", int((ev.agents["days"] > 0).sum()), "0"), ("agents_total", len(sc.agents), "0"),
         ("shifts", len(ev.shifts), "0"), ("paid_hours", round(float(ev.agents["paid_hours"].sum()), 2), "0.00"),
         ("cost_total", ev.cost, "#,##0.00"),
@@ -339,7 +345,8 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
     items += [(f"unstaffed_hours_{q}", v, "0.0") for q, v in ev.unstaffed_hours_by_queue().items()]
     items += [("rule_breaks", len(ev.breaks), "0")]
     items += [(f"version_{name}", version, None) for name, version in made_with().items()]
-    if info.command == "plan":
+    items += info.replan_items
+    if info.command in ("plan", "replan"):
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
                   ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
                   ("gap", info.gap, "0.00%"), ("bound_from", info.bound_from or None, None),
@@ -363,6 +370,12 @@ def write_summary(ws: Worksheet, ev: Evaluation, info: RunInfo) -> None:
             put_cell(ws, i, 2, "no staffed interval" if key.startswith("asa_") else "n/a")
 
 
+def write_changes(ws: Worksheet, changes: list[dict]) -> None:
+    """A re-plan's changes to the published week, one row per agent and day (empty when nothing changed)."""
+    write_table(ws, CHANGE_COLUMNS, [[c[k] for k in CHANGE_COLUMNS] for c in changes],
+                formats={"date": "yyyy-mm-dd"}, widths={"name": 22, "before": 26, "after": 26, "why": 14})
+
+
 def write_breaks(ws: Worksheet, ev: Evaluation) -> None:
     rows = [[b.rule, b.agent_id, b.roster_row, b.detail] for b in ev.breaks]
     write_table(ws, BREAK_COLUMNS, rows, widths={"detail": 90, "rule": 22})
@@ -378,6 +391,8 @@ def build_workbook(ev: Evaluation, info: RunInfo, with_breaks: bool = False) -> 
     write_markets(wb.create_sheet("Markets"), ev)
     write_agents(wb.create_sheet("Agents"), ev)
     write_summary(wb.create_sheet("Summary"), ev, info)
+    if info.changes is not None:
+        write_changes(wb.create_sheet("Changes"), info.changes)
     if with_breaks:
         write_breaks(wb.create_sheet("Breaks"), ev)
     # Fixed metadata: the same plan gives the same bytes.

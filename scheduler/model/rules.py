@@ -18,7 +18,7 @@ from scheduler.model.coverage import pooled_coverage
 from scheduler.model.variables import UNITS, RotaModel
 from scheduler.shifts import ShiftOption, contract_max_minutes, contract_min_minutes
 from scheduler.staffing import Staffing
-from scheduler.week import SCALE, eligible_queues, required_units
+from scheduler.week import SCALE, eligible_queues, held_minutes, required_units, row_queues
 
 
 def one_shift_per_day(m: RotaModel):
@@ -40,7 +40,7 @@ def weekly_hours(m: RotaModel):
     """Paid hours within the contract: min_hours (pro rata for leave) to max_hours."""
     for a, opts in m.options.items():
         agent = m.scenario.agents[a]
-        paid = sum(o.paid_minutes * m.works(a, j) for j, o in enumerate(opts))
+        paid = sum(o.paid_minutes * m.works(a, j) for j, o in enumerate(opts)) + sum(h.paid_minutes for h in m.frozen(a))
         m.model.Add(paid <= contract_max_minutes(agent))
         low = contract_min_minutes(m.scenario, m.grid, agent)
         if low > 0:
@@ -49,10 +49,11 @@ def weekly_hours(m: RotaModel):
 
 
 def max_days(m: RotaModel):
-    """At most max_days shifts in the week."""
+    """At most max_days shifts in the week (frozen ones included)."""
     for a, opts in m.options.items():
-        if len(m.days(a)) > m.scenario.agents[a].max_days:
-            m.model.Add(sum(m.works(a, j) for j in range(len(opts))) <= m.scenario.agents[a].max_days)
+        left = max(m.scenario.agents[a].max_days - len({h.day for h in m.frozen(a)}), 0)
+        if len(m.days(a)) > left:
+            m.model.Add(sum(m.works(a, j) for j in range(len(opts))) <= left)
     return 0
 
 
@@ -78,24 +79,26 @@ def min_rest(m: RotaModel):
 
 
 def max_consecutive_days(m: RotaModel):
-    """No more than max_consecutive_days worked local days in a row."""
+    """No more than max_consecutive_days worked local days in a row, inherited days (last week's, frozen)
+    included: each window of k + 1 days holds at most k worked ones."""
     k = m.scenario.policy.rules.max_consecutive_days
     for a in m.options:
         days = m.days(a)
         if not days:
             continue
-        first, last = min(days), max(days)
+        fixed = {h.day for h in m.held.get(a, [])}
+        first, last = min(set(days) | fixed), max(set(days) | fixed)
         span = [first.fromordinal(first.toordinal() + d) for d in range((last - first).days + 1)]
         for s in range(len(span) - k):
             window = [m.works(a, j) for d in span[s:s + k + 1] for j in days.get(d, [])]
             if window:
-                m.model.Add(sum(window) <= k)
+                m.model.Add(sum(window) <= max(k - sum(1 for d in span[s:s + k + 1] if d in fixed), 0))
     return 0
 
 
 def wage_cost(m: RotaModel):
     """Paid minutes at the agent's rate with night and weekend premiums by the local clock; breaks unpaid."""
-    terms = []
+    terms = [m.held_cost(h) for a in m.options for h in m.frozen(a)]
     for (a, j), x in m.x.items():
         terms.append(m.shift_cost(a, j) * x)
         for k, b in m.breaks.get((a, j), []):
@@ -119,15 +122,48 @@ def coverage_shortfall(m: RotaModel):
             pooled.setdefault(pool, {}).setdefault(i, []).append(w)
             heads.setdefault(pool, {}).setdefault(i, []).append(duty[a][i])
     queues_of = {"+".join(eligible[a]): eligible[a] for a in worked}
+    # Inherited shifts work constant minutes, each in the pool of the queues its row names.
+    for a, held in m.held.items():
+        for h in held:
+            qs = row_queues(m.scenario, a, h.languages)
+            pool = "+".join(qs)
+            queues_of[pool] = qs
+            for i, mins in held_minutes(h, I, m.grid.size).items():
+                pooled.setdefault(pool, {}).setdefault(i, []).append(mins)
+                heads.setdefault(pool, {}).setdefault(i, []).append(1)
     m.coverage = pooled_coverage(m.model, {p: {i: sum(ws) for i, ws in per.items()} for p, per in pooled.items()},
                                  {p: {i: sum(hs) for i, hs in per.items()} for p, per in heads.items()},
                                  queues_of, required, I, price)
     return m.coverage.term
 
 
+def change_cost(m: RotaModel):
+    """A re-plan's changes to the published shifts from `--from` on, each at change_cost: per agent and local
+    day, the published shift not kept as it was (removed, moved or given other hours), or a shift where none
+    was published. Breaks and queues are not changes."""
+    published = m.scenario.continuity.published
+    if not published:
+        return 0
+    price = int(round(m.scenario.policy.costs.change_cost * UNITS))
+    by_day = {(p.agent_id, p.day): p for p in published}
+    terms = []
+    for a, opts in m.options.items():
+        for day, js in m.days(a).items():
+            p = by_day.get((a, day))
+            if p is None:
+                terms += [price * m.works(a, j) for j in js]
+                continue
+            start, end = m.grid.minute_of(p.start), m.grid.minute_of(p.end)
+            kept = [j for j in js if (opts[j].start, opts[j].end) == (start, end)]
+            terms.append(price * (1 - m.works(a, kept[0])) if kept else price)
+    option_days = {(a, o.day) for a, opts in m.options.items() for o in opts}
+    terms += [price for key in by_day if key not in option_days]  # no shift that day may be worked now
+    return sum(terms)
+
+
 RULES: list[Callable[[RotaModel], object]] = [
     one_shift_per_day, break_placement, weekly_hours, max_days, min_rest, max_consecutive_days,
-    wage_cost, coverage_shortfall,
+    wage_cost, coverage_shortfall, change_cost,
 ]
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import Grid
+from scheduler.continuity import Held, held_shifts
 from scheduler.domain import Scenario
 from scheduler.pay import PayClock
 from scheduler.shifts import ShiftOption, all_options
@@ -31,6 +32,8 @@ class RotaModel:
         self.scenario, self.grid, self.staffing = scenario, grid, staffing
         self.model = cp_model.CpModel()
         self.options = options if options is not None else all_options(scenario, grid)
+        # Inherited shifts (last week's, a re-plan's frozen ones): constants of the rules, not decisions.
+        self.held: dict[str, list[Held]] = held_shifts(scenario, grid)
         self.pay = {s: PayClock(site, grid, scenario.policy.rules) for s, site in scenario.sites.items()}
         self.x: dict[tuple[str, int], cp_model.IntVar] = {}
         self.breaks: dict[tuple[str, int], list[tuple[int, cp_model.IntVar]]] = {}
@@ -53,6 +56,17 @@ class RotaModel:
         a, o = self.scenario.agents[agent], self.options[agent][j]
         s = o.start + offset
         return int(round(self.pay[a.site].cost(a.hourly_cost, s, s + o.break_minutes) * UNITS))
+
+    def held_cost(self, h: Held) -> int:
+        """A frozen shift's pay, break unpaid, in objective units (a constant of the week's wages)."""
+        a = self.scenario.agents[h.agent_id]
+        pay = self.pay[a.site]
+        cost = pay.cost(a.hourly_cost, h.start, h.end) - (pay.cost(a.hourly_cost, *h.brk) if h.brk else 0.0)
+        return int(round(cost * UNITS))
+
+    def frozen(self, agent: str) -> list[Held]:
+        """The agent's inherited shifts of this week (a re-plan's frozen ones)."""
+        return [h for h in self.held.get(agent, []) if h.this_week]
 
     def works(self, agent: str, j: int) -> cp_model.IntVar:
         return self.x[(agent, j)]

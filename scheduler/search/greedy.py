@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from scheduler.continuity import longest_run, place_fixed
+from scheduler.domain import FixedShift
 from scheduler.model import UNITS, RotaModel
-from scheduler.week import SCALE, eligible_queues, required_units, worked_per_interval
+from scheduler.week import SCALE, eligible_queues, held_minutes, required_units, row_queues, worked_per_interval
 from scheduler.shifts import contract_max_minutes, contract_min_minutes
 
 
@@ -52,6 +54,20 @@ class GreedyRota:
                             np.array([r[2] for r in rows], dtype=np.float64))
         self.picked: dict[str, list[int]] = {a: [] for a in m.options}
         self.served: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # minutes worked
+        # Inherited shifts (`scheduler.continuity`): their days, this week's hours and days, and the minutes
+        # they serve, each in the pool of its row's queues: (pool, interval, queue, minutes).
+        self.held_days = {a: {h.day for h in hs} for a, hs in m.held.items()}
+        self.frozen_paid = {a: sum(h.paid_minutes for h in m.frozen(a)) for a in m.options}
+        self.frozen_days = {a: len({h.day for h in m.frozen(a)}) for a in m.options}
+        self.held_served: list[tuple[str, int, str, float]] = []
+        for a, hs in m.held.items():
+            for h in hs:
+                qs = row_queues(sc, a, h.languages)
+                for i, mins in held_minutes(h, self.I, self.n).items():
+                    if qs:
+                        q = max(qs, key=lambda q: self.residual[q][i])
+                        self.residual[q][i] = max(0.0, self.residual[q][i] - mins)
+                        self.held_served.append(("+".join(qs), i, q, mins))
 
     def offset(self, a: str, j: int) -> int | None:
         """Where the break of the agent's option `j` goes: as given, else mid-shift."""
@@ -92,6 +108,8 @@ class GreedyRota:
         while this agent was in, others were credited only with what it had left them."""
         self.picked[a], self.served[a] = [], []
         self.residual = {q: r.copy() for q, r in self.required.items()}
+        for _, i, q, mins in self.held_served:
+            self.residual[q][i] = max(0.0, self.residual[q][i] - mins)
         for rows in self.served.values():
             for i, q, mins in rows:
                 self.residual[q][i] = max(0.0, self.residual[q][i] - mins)
@@ -102,11 +120,12 @@ class GreedyRota:
         agent = sc.agents[a]
         opts = self.m.options[a]
         low, high = contract_min_minutes(sc, self.m.grid, agent), contract_max_minutes(agent)
-        paid = sum(opts[j].paid_minutes for j in self.picked[a])
+        paid = self.frozen_paid[a] + sum(opts[j].paid_minutes for j in self.picked[a])
         longest = max((o.paid_minutes for o in opts), default=0)
-        while len(self.picked[a]) < agent.max_days:
+        days = agent.max_days - self.frozen_days[a]
+        while len(self.picked[a]) < days:
             best, best_value = None, -np.inf
-            days_after = agent.max_days - len(self.picked[a]) - 1
+            days_after = days - len(self.picked[a]) - 1
             values = self._values(a)
             for j in map(int, np.argsort(-values, kind="stable")):  # the best first, ties to the first option
                 if paid + opts[j].paid_minutes + days_after * longest < low:
@@ -122,7 +141,7 @@ class GreedyRota:
 
     def _fits(self, a: str, j: int, paid: int, high: int) -> bool:
         """Whether shift `j` can join the agent's week as it stands (`paid` minutes of at most `high`)."""
-        return (j not in self.picked[a] and len(self.picked[a]) < self.m.scenario.agents[a].max_days
+        return (j not in self.picked[a] and len(self.picked[a]) + self.frozen_days[a] < self.m.scenario.agents[a].max_days
                 and paid + self.m.options[a][j].paid_minutes <= high and self._compatible(a, j))
 
     def _compatible(self, a: str, j: int) -> bool:
@@ -135,12 +154,7 @@ class GreedyRota:
             gap = o.start - q.end if o.start >= q.start else q.start - o.end
             if gap < self.rest:
                 return False
-        days = sorted({opts[p].day for p in self.picked[a]} | {o.day})
-        run = best = 1
-        for d0, d1 in zip(days, days[1:]):
-            run = run + 1 if (d1 - d0).days == 1 else 1
-            best = max(best, run)
-        return best <= self.k_consec
+        return longest_run(self.held_days.get(a, set()), {opts[p].day for p in self.picked[a]} | {o.day}) <= self.k_consec
 
     def run(self) -> None:
         for a in self.order():
@@ -160,7 +174,7 @@ class GreedyRota:
         sc = self.m.scenario
         for a in self.order():
             opts, agent = self.m.options[a], sc.agents[a]
-            paid, high = 0, contract_max_minutes(agent)
+            paid, high = self.frozen_paid[a], contract_max_minutes(agent)
             half = [j for j in range(len(opts)) if values[(a, j)] >= 0.5]
             for j in sorted(half, key=lambda j: (-values[(a, j)], j)):
                 if self._fits(a, j, paid, high):
@@ -186,6 +200,9 @@ class GreedyRota:
                 values[b.Name()] = int(chosen and off == k)
         pools: dict[tuple[str, int, str], int] = {}
         people: dict[tuple[str, int, str], int] = {}
+        for pool, i, q, mins in self.held_served:
+            pools[(pool, i, q)] = pools.get((pool, i, q), 0) + int(mins)
+            people[(pool, i, q)] = people.get((pool, i, q), 0) + 1
         for a, rows in self.served.items():
             pool = "+".join(self.eligible[a])
             for i, q, mins in rows:
@@ -207,6 +224,37 @@ class GreedyRota:
 def hint_values(m: RotaModel) -> dict[str, int]:
     g = GreedyRota(m)
     g.run()
+    return g.hint_values()
+
+
+def kept_hint_values(m: RotaModel, shifts: list[FixedShift]) -> dict[str, int]:
+    """A rota that exists (the published week of a re-plan, a what-if's baseline) as a complete hint: each of
+    its shifts that is still an option, with its break where that may go, as far as the rules allow; an
+    agent then below the contract minimum adds shifts greedily. The rest of the week stays as it was, so a
+    small change of inputs starts the search from a small change of rota."""
+    where = {(a, o.start, o.end): j for a, opts in m.options.items() for j, o in enumerate(opts)}
+    chosen, breaks = [], {}
+    for f in shifts:
+        h = place_fixed(f, m.grid)
+        j = where.get((f.agent_id, h.start, h.end))
+        if j is None:
+            continue
+        chosen.append((f.agent_id, j))
+        o = m.options[f.agent_id][j]
+        if o.break_offsets:
+            want = h.brk[0] - h.start if h.brk else o.break_offsets[len(o.break_offsets) // 2]
+            breaks[(f.agent_id, j)] = min(o.break_offsets, key=lambda k: (abs(k - want), k))
+    g = GreedyRota(m, breaks)
+    for a, j in sorted(chosen, key=lambda aj: (aj[0], m.options[aj[0]][aj[1]].start)):
+        paid = g.frozen_paid[a] + sum(m.options[a][p].paid_minutes for p in g.picked[a])
+        if g._fits(a, j, paid, contract_max_minutes(m.scenario.agents[a])):
+            g._take(a, j)
+    for a in g.order():
+        agent = m.scenario.agents[a]
+        paid = g.frozen_paid[a] + sum(m.options[a][p].paid_minutes for p in g.picked[a])
+        if paid < contract_min_minutes(m.scenario, m.grid, agent) and not g.insert(a):
+            g._drop(a)
+            g.insert(a)
     return g.hint_values()
 
 

@@ -24,7 +24,8 @@ from ortools.sat.python import cp_model
 from scheduler.cpsat import run_solver, run_stoppable
 from scheduler.model import UNITS, RotaModel
 from scheduler.search.config import SearchConfig
-from scheduler.search.greedy import dived_hint_values, hint_values, rounded_hint_values
+from scheduler.domain import FixedShift
+from scheduler.search.greedy import dived_hint_values, hint_values, kept_hint_values, rounded_hint_values
 from scheduler.search.models import apply_hint, lp_guided, named_solution, with_shifts_fixed
 from scheduler.search.fold import programs
 from scheduler.search.relax import LpBound
@@ -34,9 +35,10 @@ from scheduler.search.rounding import ShiftDive
 
 def solve(m: RotaModel, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
           report: Callable[[float, float, float], None] | None = None,
-          config: SearchConfig = SearchConfig()) -> SolveResult:
-    """Plan `m` within `time_limit` seconds (default: policy.toml), reporting each better plan to `report`."""
-    search = Search(m, config, time_limit, workers, seed, report)
+          config: SearchConfig = SearchConfig(), start: list[FixedShift] | None = None) -> SolveResult:
+    """Plan `m` within `time_limit` seconds (default: policy.toml), reporting each better plan to `report`.
+    `start`: a rota to start from (a published week, a baseline) instead of the greedy one."""
+    search = Search(m, config, time_limit, workers, seed, report, start)
     try:
         return search.plan()
     finally:
@@ -56,7 +58,8 @@ class Search:
     """One search's state: the plan so far (`start`, by variable name), the work spent, the LP beside it."""
 
     def __init__(self, m: RotaModel, config: SearchConfig, time_limit: float | None, workers: int | None,
-                 seed: int | None, report: Callable[[float, float, float], None] | None):
+                 seed: int | None, report: Callable[[float, float, float], None] | None,
+                 start: list[FixedShift] | None = None):
         settings = m.scenario.policy.solver
         self.m, self.config = m, config
         self.asked = float(time_limit if time_limit is not None else settings.time_limit_seconds)
@@ -108,7 +111,7 @@ class Search:
         self.how = ""  # where the LNS on the LP's shifts started
         self.passes: list[PassRecord] = []  # as they ran
         try:
-            self.start = hint_values(m)
+            self.start = kept_hint_values(m, start) if start is not None else hint_values(m)
         except BaseException:
             self.lp.close()  # Ctrl-C (or a bug) in the greedy start: the LP's thread must not outlive it
             raise

@@ -10,7 +10,7 @@ from typing import Callable
 from scheduler.calendar import leave_spans
 from scheduler.domain import clock_text
 from scheduler.shifts import EDGE_MINUTES, contract_min_minutes, fits_window
-from scheduler.validate.placed import Break, RosterWeek, by_agent
+from scheduler.validate.placed import Break, RosterWeek, Shift, by_agent
 
 
 def week(w: RosterWeek) -> list[Break]:
@@ -91,51 +91,63 @@ def daily_window(w: RosterWeek) -> list[Break]:
     return out
 
 
+def _timeline(w: RosterWeek, agent: str, ss: list[Shift]) -> list[tuple[int, int, object, str, int | None]]:
+    """An agent's shifts in time order, last week's first: (start, end, local date, where, row of this week)."""
+    before = [(h.start, h.end, h.day, f"{h.where()}, the week before", None) for h in w.previous.get(agent, [])]
+    return sorted(before + [(s.start, s.end, s.row.date, f"row {s.row.row}", s.row.row) for s in ss],
+                  key=lambda t: (t[0], t[4] or 0))
+
+
 def one_shift_per_day(w: RosterWeek) -> list[Break]:
-    """At most one shift per agent-local day (the second is the break)."""
-    shifts = w.shifts
+    """At most one shift per agent-local day (the second is the break), last week's shifts included."""
     out = []
-    for agent, ss in by_agent(shifts).items():
+    for agent in sorted(set(by_agent(w.shifts)) | set(w.previous)):
         seen = {}
-        for s in ss:
-            if s.row.date in seen:
-                out.append(Break("one_shift_per_day", agent, s.row.row,
-                                 f"second shift on {s.row.date}; first on row {seen[s.row.date]}"))
+        for _, _, day, where, row in _timeline(w, agent, by_agent(w.shifts).get(agent, [])):
+            if day in seen and row is not None:
+                out.append(Break("one_shift_per_day", agent, row, f"second shift on {day}; first on {seen[day]}"))
             else:
-                seen[s.row.date] = s.row.row
+                seen.setdefault(day, where)
     return out
 
 
 def min_rest(w: RosterWeek) -> list[Break]:
-    """At least min_rest_hours between one shift's end and the next one's start, in absolute time."""
-    sc, shifts = w.scenario, w.shifts
-    rest = sc.policy.rules.min_rest_hours * 60
+    """At least min_rest_hours between one shift's end and the next one's start, in absolute time, from
+    last week's last shift too."""
+    rest = w.scenario.policy.rules.min_rest_hours * 60
+    per = by_agent(w.shifts)
     out = []
-    for agent, ss in by_agent(shifts).items():
-        for p, q in zip(ss, ss[1:]):
-            gap = q.start - p.end
-            if gap < rest and p.row.date != q.row.date:
+    for agent in sorted(per):
+        line = _timeline(w, agent, per[agent])
+        for p, q in zip(line, line[1:]):
+            gap = q[0] - p[1]
+            if q[4] is not None and gap < rest and p[2] != q[2]:
                 what = "overlaps the previous shift" if gap < 0 else f"only {gap / 60:g} h after the previous shift"
-                out.append(Break("min_rest", agent, q.row.row,
-                                 f"{what} (row {p.row.row}); at least {rest / 60:g} h of rest required"))
+                out.append(Break("min_rest", agent, q[4], f"{what} ({p[3]}); at least {rest / 60:g} h of rest required"))
     return out
 
 
 def max_consecutive_days(w: RosterWeek) -> list[Break]:
-    """No more than max_consecutive_days worked local days in a row (the first day too many is the break)."""
-    sc, shifts = w.scenario, w.shifts
-    k = sc.policy.rules.max_consecutive_days
+    """No more than max_consecutive_days worked local days in a row, last week's days included (the first
+    day of this week too many is the break)."""
+    k = w.scenario.policy.rules.max_consecutive_days
+    per = by_agent(w.shifts)
     out = []
-    for agent, ss in by_agent(shifts).items():
-        run, last = 0, None
-        for s in sorted(ss, key=lambda s: s.row.date):
-            if last is not None and s.row.date == last:
+    for agent in sorted(per):
+        run, last, before = 0, None, {h.day for h in w.previous.get(agent, [])}
+        for day, row in sorted({(d, None) for d in before} | {(s.row.date, s.row.row) for s in per[agent]},
+                               key=lambda t: (t[0], t[1] or 0)):
+            if last is not None and day == last:
                 continue
-            run = run + 1 if last is not None and (s.row.date - last).days == 1 else 1
-            last = s.row.date
-            if run == k + 1:
-                out.append(Break("max_consecutive_days", agent, s.row.row,
-                                 f"day {run} in a row ({s.row.date}); at most {k} allowed"))
+            run = run + 1 if last is not None and (day - last).days == 1 else 1
+            last = day
+            if run == k + 1 and row is not None:
+                carried = sum(1 for d in before if (day - d).days in range(1, run))
+                out.append(Break("max_consecutive_days", agent, row,
+                                 f"day {run} in a row ({day}); at most {k} allowed"
+                                 + (f" ({carried} of them in the week before)" if carried else "")))
+            elif run == k + 1:
+                run = k  # a run already too long last week is last week's break; it still counts on
     return out
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import Grid, to_local
+from scheduler.continuity import Held
 from scheduler.cpsat import run_solver
 from scheduler.domain import Scenario
 from scheduler.staffing import Staffing, achieved
@@ -23,15 +24,16 @@ from scheduler.week import SCALE, interval_overlaps, required_units, row_queues
 
 
 def coverage_shortfall(scenario: Scenario, grid: Grid, staffing: Staffing,
-                       shifts: list[Shift]) -> tuple[pd.DataFrame, str]:
+                       shifts: list[Shift], carried: list[Held] = ()) -> tuple[pd.DataFrame, str]:
     """The coverage rule on a fixed roster: per queue and interval, required against scheduled agents and
-    the shortfall (`coverage_frame`), with the queue assignment's worst solver status."""
-    minutes, status = assign_queues(scenario, grid, staffing, shifts)
+    the shortfall (`coverage_frame`), with the queue assignment's worst solver status. `carried`: last
+    week's shifts, which work the minutes they run into the week."""
+    minutes, status = assign_queues(scenario, grid, staffing, shifts, carried=carried)
     return coverage_frame(scenario, grid, staffing, minutes), status
 
 
 def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Shift],
-                  time_limit: float = 10.0) -> tuple[dict[tuple[str, int, str], int], str]:
+                  time_limit: float = 10.0, carried: list[Held] = ()) -> tuple[dict[tuple[str, int, str], int], str]:
     """Each agent's single queue per interval, among the queues of the row, to cover most of the requirement.
 
     Intervals are independent, so each is its own small exact problem
@@ -42,10 +44,11 @@ def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: li
     I, n = grid.interval_minutes, grid.size
     worked: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     allowed: dict[tuple[str, int], tuple[str, ...]] = {}
-    for s in shifts:
-        a = s.row.agent_id
-        queues = row_queues(scenario, a, s.row.queues)
-        for st, e in s.worked_spans():
+    worked_by = [(s.row.agent_id, s.row.queues, s.worked_spans()) for s in shifts]
+    worked_by += [(h.agent_id, h.languages, h.worked_spans()) for h in carried]
+    for a, languages, spans in worked_by:
+        queues = row_queues(scenario, a, languages)
+        for st, e in spans:
             for i, mins in interval_overlaps(st, e, I, n):
                 worked[i][a] += mins
                 allowed[(a, i)] = queues

@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from scheduler.calendar import Grid
+from scheduler.continuity import check_previous, held_shifts
 from scheduler.domain import Scenario
 from scheduler.io.roster import RosterRow
 from scheduler.pay import PayClock
 from scheduler.shifts import contract_min_minutes
 from scheduler.staffing import Staffing
+from scheduler.validate.changes import Change, change_cost
 from scheduler.validate.checks import CHECKS, week
 from scheduler.validate.coverage import coverage_shortfall, markets_frame
 from scheduler.validate.placed import BREAK_COLUMNS, Break, RosterWeek, Shift, by_agent, place
@@ -38,6 +40,7 @@ class Evaluation:
     agents: pd.DataFrame  # per agent
     assignment_status: str = "OPTIMAL"
     extra: dict = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)  # a re-plan's, against the published week
 
     @property
     def cost(self) -> float:
@@ -85,21 +88,31 @@ class Evaluation:
         return self.cost + self.shortfall_cost
 
     @property
+    def changes_cost(self) -> float:
+        """What a re-plan's changes cost at change_cost each (0 outside a re-plan): with `total`, what the
+        re-plan minimised."""
+        return len(self.changes) * self.scenario.policy.costs.change_cost
+
+    @property
     def breaks_frame(self) -> pd.DataFrame:
         return pd.DataFrame([b.__dict__ for b in self.breaks], columns=BREAK_COLUMNS)
 
 
 def evaluate(scenario: Scenario, grid: Grid, staffing: Staffing, rows: list[RosterRow]) -> Evaluation:
     """Every rule checked, coverage and costs recomputed, for the rows of the planned week."""
+    check_previous(scenario, grid)
     placed = place(scenario, grid, rows)
     inside = [s for s in placed if 0 <= s.start < grid.minutes]
     # Rows of other weeks are reported and then ignored by every weekly rule, as they are by coverage.
-    the_week = RosterWeek(scenario, grid, inside)
+    # Last week's shifts (`--previous`) bound the first days, and work the minutes they run into the week.
+    previous = {a: [h for h in hs if not h.this_week] for a, hs in held_shifts(scenario, grid).items()}
+    the_week = RosterWeek(scenario, grid, inside, {a: hs for a, hs in previous.items() if hs})
     breaks = week(RosterWeek(scenario, grid, placed)) + [b for check in CHECKS.values() for b in check(the_week)]
-    coverage, status = coverage_shortfall(scenario, grid, staffing, inside)
+    coverage, status = coverage_shortfall(scenario, grid, staffing, inside,
+                                          [h for hs in previous.values() for h in hs])
     return Evaluation(scenario, grid, staffing, inside, breaks, coverage,
                       markets_frame(scenario, grid, staffing, coverage), agents_frame(scenario, grid, inside),
-                      assignment_status=status)
+                      assignment_status=status, changes=change_cost(scenario, grid, inside))
 
 
 def agents_frame(scenario: Scenario, grid: Grid, shifts: list[Shift]) -> pd.DataFrame:

@@ -6,9 +6,10 @@ Every check and the coverage read these facts, never the row's own figures.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scheduler.calendar import Grid
+from scheduler.continuity import Held
 from scheduler.domain import Scenario
 from scheduler.io.roster import RosterRow
 from scheduler.pay import PayClock
@@ -46,11 +47,13 @@ class Shift:
 
 @dataclass(frozen=True)
 class RosterWeek:
-    """What every check reads: the scenario, the week's grid and the shifts placed on it."""
+    """What every check reads: the scenario, the week's grid and the shifts placed on it, and last week's
+    shifts (`--previous`) for the rules that run across the week's start."""
 
     scenario: Scenario
     grid: Grid
     shifts: list[Shift]
+    previous: dict[str, list[Held]] = field(default_factory=dict)
 
 
 def place(scenario: Scenario, grid: Grid, rows: list[RosterRow]) -> list[Shift]:

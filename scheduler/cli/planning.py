@@ -1,0 +1,219 @@
+"""The weekly commands: check, sample, staffing, plan, evaluate and replan."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from scheduler.cli.common import (_boundary, _echo_warnings, _load, _log, cli, csv_encoding_option, force_option,
+                                  out_option, previous_option, quiet_option, week_option)
+from scheduler.io.files import copy_sample
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@week_option
+def check(scenario: Path, week: date | None) -> None:
+    """Validate a scenario and summarise it.
+
+    \b
+    Example:
+      rota check inputs/sample
+    """
+    from scheduler.summary import check_report
+    from scheduler.io.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    click.echo(check_report(sc, week))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@force_option
+def sample(folder: Path, force: bool) -> None:
+    """Copy the bundled sample scenario into FOLDER, as a starting point for your own.
+
+    \b
+    Example:
+      rota sample my-scenario && rota check my-scenario
+    """
+    names = copy_sample(folder, force)
+    click.echo(f"copied the sample scenario ({', '.join(names)}) to {folder}\n"
+               f"next: edit its CSV files, then `rota check {folder}` and `rota plan {folder}`")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@week_option
+@out_option
+@force_option
+@csv_encoding_option
+def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool, csv_encoding: str) -> None:
+    """Compute agents required per queue and interval; write <scenario>-<year>-W<week>-staffing.csv.
+
+    \b
+    Example:
+      rota staffing inputs/sample --week 2026-11-30 --out outputs/
+    """
+    from scheduler.calendar import planning_grid
+    from scheduler.io.files import atomic_outputs, write_csv
+    from scheduler.io.scenario import load_scenario
+    from scheduler.plan import output_stem
+    from scheduler.staffing import compute_staffing, staffing_table
+    from scheduler.summary import staffing_report
+
+    sc = load_scenario(scenario)
+    _echo_warnings(sc)
+    grid = planning_grid(sc, week)
+    st = compute_staffing(sc, grid)
+    path = out_dir / f"{output_stem(sc, grid)}-staffing.csv"
+    with atomic_outputs(path, force=force) as (tmp,):
+        write_csv(staffing_table(st), tmp, csv_encoding)
+    click.echo(staffing_report(sc, st))
+    click.echo(f"\nwrote {path}")
+    _log(sc, "staffing computed", path)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path), required=False)
+@week_option
+@out_option
+@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit in seconds (default: policy.toml).")
+@click.option("--workers", type=click.IntRange(min=1), help="Solver threads (default: policy.toml).")
+@click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
+@force_option
+@click.option("--strict", is_flag=True, help="Exit 1 when the plan falls short of the targets.")
+@previous_option
+@quiet_option
+@csv_encoding_option
+def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, previous, quiet,
+         csv_encoding) -> None:
+    """Plan the week: staffing, the least-cost rota, and the workbook.
+
+    With no SCENARIO it plans the bundled sample for the coming week.
+
+    \b
+    Example:
+      rota plan inputs/sample --week 2026-11-30 --time-limit 30
+      rota plan inputs/sample --week 2026-12-07 --previous outputs/sample-2026-W49.xlsx
+    """
+    from scheduler.calendar import planning_grid
+    from scheduler.io.files import refuse_existing
+    from scheduler.plan import make_plan, output_paths, write_outputs
+    from scheduler.summary import plan_report, progress_printer
+
+    sc = _load(scenario, previous)
+    grid = planning_grid(sc, week)
+    _boundary(sc, grid)
+    workbook, roster_csv = output_paths(sc, grid, out_dir)
+    refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
+    limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
+    click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
+               f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s", err=True)
+    p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed,
+                  progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
+    write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force, csv_encoding=csv_encoding)
+    click.echo(plan_report(p.evaluation, p.info))
+    click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
+    _log(sc, p.info.status + (" (interrupted)" if p.info.interrupted else ""), workbook, roster_csv)
+    if p.info.note:
+        click.echo(f"note: {p.info.note}", err=True)
+    if p.info.interrupted:
+        click.echo("interrupted: the best plan found so far was written, marked as interrupted in Summary", err=True)
+        sys.exit(130)
+    if strict and (p.evaluation.shortfall_hours > 0 or p.evaluation.breaks):
+        sys.exit(1)
+
+
+@cli.command(name="evaluate")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("roster", type=click.Path(path_type=Path))
+@week_option
+@out_option
+@force_option
+@click.option("--strict", is_flag=True, help="Exit 1 when any rule is broken or targets are missed.")
+@previous_option
+def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict, previous) -> None:
+    """Score an existing (possibly hand-edited) roster: rule breaks, coverage, targets, cost.
+
+    \b
+    Example:
+      rota evaluate inputs/sample outputs/sample-2026-W49.xlsx
+      rota evaluate inputs/sample outputs/sample-2026-W50.xlsx --previous outputs/sample-2026-W49.xlsx
+    """
+    from scheduler.io.files import safe_name
+    from scheduler.plan import write_outputs
+    from scheduler.io.workbook import RunInfo
+    from scheduler.io.roster import read_roster, roster_week
+    from scheduler.staffing import compute_staffing
+    from scheduler.summary import evaluate_report
+    from scheduler.validate import evaluate
+
+    sc = _load(scenario, previous)
+    rows = read_roster(roster, sc)
+    grid = roster_week(sc, rows, week)
+    _boundary(sc, grid)
+    ev = evaluate(sc, grid, compute_staffing(sc, grid), rows)
+    path = out_dir / f"{safe_name(roster.stem)}-evaluated.xlsx"
+    write_outputs(ev, RunInfo(command="evaluate"), path, None, force=force, with_breaks=True)
+    click.echo(evaluate_report(ev))
+    click.echo(f"\nwrote {path}")
+    _log(sc, f"evaluated, {len(ev.breaks)} rule breaks", path)
+    if strict and (ev.breaks or ev.shortfall_hours > 0):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("published", type=click.Path(path_type=Path))
+@click.option("--from", "since", metavar="WHEN",
+              help="Re-plan shifts from this local time of the planning zone on (YYYY-MM-DD HH:MM, or a weekday "
+                   "of the week such as 'Wed 00:00'); earlier ones stay as published. Default: now.")
+@out_option
+@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="S", help="Solver time limit in seconds (default: policy.toml).")
+@click.option("--workers", type=click.IntRange(min=1), help="Solver threads (default: policy.toml).")
+@click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
+@previous_option
+@force_option
+@quiet_option
+@csv_encoding_option
+def replan(scenario, published, since, out_dir, time_limit, workers, seed, previous, force, quiet, csv_encoding) -> None:
+    """Re-plan the rest of a published week against today's inputs (new leave, a changed forecast, agents
+    added): shifts before --from stay exactly as published; each later change costs change_cost.
+
+    \b
+    Example:
+      rota replan inputs/sample outputs/sample-2026-W50.xlsx --from "2026-12-09 00:00"
+    """
+    from scheduler import replan as R
+    from scheduler.io.files import refuse_existing
+    from scheduler.io.roster import read_roster, roster_week
+    from scheduler.plan import output_paths, write_outputs
+    from scheduler.summary import progress_printer, replan_report
+
+    sc = _load(scenario, previous)
+    grid = roster_week(sc, read_roster(published, sc))
+    _boundary(sc, grid)
+    start = R.parse_from(since, grid)
+    workbook, roster_csv = output_paths(sc, grid, out_dir, suffix=R.output_suffix(start, grid))
+    refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
+    click.echo(f"re-planning {sc.name} {grid.label} from {R.local_text(start, grid)} ({published})", err=True)
+    r = R.replan(sc, published, start, time_limit=time_limit, workers=workers, seed=seed,
+                 progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
+    info = r.plan.info
+    info.command, info.changes, info.replan_items = "replan", r.changes, R.summary_items(r)
+    write_outputs(r.plan.evaluation, info, workbook, roster_csv, force=force, csv_encoding=csv_encoding,
+                  with_breaks=bool(r.plan.evaluation.breaks))
+    click.echo(replan_report(r, info))
+    click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
+    _log(sc, f"{info.status}, {len(r.changes)} changes", workbook, roster_csv)
+    if info.note:
+        click.echo(f"note: {info.note}", err=True)
+    if info.interrupted:
+        click.echo("interrupted: the best re-plan found so far was written, marked as interrupted in Summary", err=True)
+        sys.exit(130)
+
+
