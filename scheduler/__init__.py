@@ -24,6 +24,8 @@ _API = {
     "write_workbook": "scheduler.plan",
     "evaluate_roster": "scheduler.plan",
     "read_roster": "scheduler.io.roster",
+    "read_previous": "scheduler.io.roster",
+    "replan": "scheduler.replanning",
     "load_history": "scheduler.io.history",
     "run_whatif": "scheduler.whatif",
     "Hire": "scheduler.whatif",

@@ -6,7 +6,7 @@ a plan reports comes from `validate.evaluate` on its own roster rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -22,7 +22,7 @@ from scheduler.model import build
 from scheduler.search import SearchConfig, SolveResult, solve
 from scheduler.shifts import require_possible
 from scheduler.io.workbook import RunInfo, build_workbook, roster_csv_frame, roster_records, save_workbook
-from scheduler.io.roster import RosterRow, row_from_plan
+from scheduler.io.roster import RosterRow, roster_order, row_from_plan
 from scheduler.staffing import Staffing, compute_staffing
 from scheduler.validate import Evaluation, evaluate
 
@@ -93,8 +93,15 @@ def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float
     require_possible(scenario, grid, m.options)
     result = solve(m, time_limit, workers, seed, progress, config=search, start=start)
     rows = list(kept_rows) + [row_from_plan(scenario, grid, s) for s in result.shifts]
+    kept = set()
+    if kept_rows:
+        # Numbered as the new Roster will show them, so a break on a frozen row names its row there.
+        order = sorted(range(len(rows)), key=lambda k: roster_order(scenario, rows[k].agent_id, rows[k].span(scenario, grid)[0]))
+        renumbered = {k: replace(rows[k], row=n) for n, k in enumerate(order, start=2)}
+        kept = {renumbered[k].row for k in range(len(kept_rows))}
+        rows = [renumbered[k] for k in order]
     ev = evaluate(scenario, grid, staffing, rows)
-    _check_plan(result, ev, kept={r.row for r in kept_rows})
+    _check_plan(result, ev, kept=kept)
     objective = ev.total + ev.changes_cost
     if result.bound == result.bound and objective > 0:
         # The evaluated total is the exact objective of a plan the model admits (its shortfall variables may

@@ -16,7 +16,7 @@ from scheduler.io.roster import read_previous, read_roster
 from scheduler.io.scenario import load_scenario
 from scheduler.model import build
 from scheduler.plan import make_plan, write_workbook
-from scheduler.replan import parse_from, replan
+from scheduler.replanning import parse_from, replan
 from scheduler.search.greedy import hint_values
 from scheduler.staffing import compute_staffing
 from scheduler.validate import evaluate

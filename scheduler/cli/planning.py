@@ -188,7 +188,7 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     Example:
       rota replan inputs/sample outputs/sample-2026-W50.xlsx --from "2026-12-09 00:00"
     """
-    from scheduler import replan as R
+    from scheduler import replanning as R
     from scheduler.io.files import refuse_existing
     from scheduler.io.roster import read_roster, roster_week
     from scheduler.plan import output_paths, write_outputs

@@ -81,6 +81,11 @@ def _occurrences(naive: datetime, tzname: str) -> list[datetime]:
         return [localize(naive, tzname)]
 
 
+def roster_order(scenario: Scenario, agent_id: str, start: int) -> tuple:
+    """Where a shift comes in the Roster: by site (in sites.csv order), agent, then start."""
+    return list(scenario.sites).index(scenario.agents[agent_id].site), agent_id, start
+
+
 def utc_text(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

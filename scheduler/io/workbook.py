@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scheduler.calendar import to_local
 from scheduler.continuity import boundary_note
 from scheduler.domain import clock_text
-from scheduler.io.roster import ROSTER_COLUMNS, utc_text
+from scheduler.io.roster import ROSTER_COLUMNS, roster_order, utc_text
 from scheduler.validate import BREAK_COLUMNS, Evaluation
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -61,8 +61,7 @@ def roster_records(ev: Evaluation) -> list[dict]:
     """The Roster rows as values (date/time objects), in ROSTER_COLUMNS order."""
     sc, grid = ev.scenario, ev.grid
     out = []
-    sites = list(sc.sites)
-    for s in sorted(ev.shifts, key=lambda s: (sites.index(sc.agents[s.row.agent_id].site), s.row.agent_id, s.start)):
+    for s in sorted(ev.shifts, key=lambda s: roster_order(sc, s.row.agent_id, s.start)):
         agent = sc.agents[s.row.agent_id]
         tz = sc.sites[agent.site].timezone
         r = s.row
