@@ -19,8 +19,26 @@ from scheduler.domain import FixedShift, Scenario, clock_text
 from scheduler.errors import Problems
 
 
+class WorkedSpan:
+    """A shift placed on the week (`start`, `end`, optional break `brk`, in week minutes): what its paid
+    and worked minutes are read from, for an inherited shift and a roster row alike."""
+
+    start: int
+    end: int
+    brk: tuple[int, int] | None
+
+    @property
+    def paid_minutes(self) -> int:
+        return self.end - self.start - (self.brk[1] - self.brk[0] if self.brk else 0)
+
+    def worked_spans(self) -> list[tuple[int, int]]:
+        if not self.brk:
+            return [(self.start, self.end)]
+        return [(self.start, self.brk[0]), (self.brk[1], self.end)]
+
+
 @dataclass(frozen=True)
-class Held:
+class Held(WorkedSpan):
     """An inherited shift in week minutes: `start` < 0 for last week's."""
 
     agent_id: str
@@ -35,15 +53,6 @@ class Held:
     @property
     def this_week(self) -> bool:
         return self.start >= 0
-
-    @property
-    def paid_minutes(self) -> int:
-        return self.end - self.start - (self.brk[1] - self.brk[0] if self.brk else 0)
-
-    def worked_spans(self) -> list[tuple[int, int]]:
-        if not self.brk:
-            return [(self.start, self.end)]
-        return [(self.start, self.brk[0]), (self.brk[1], self.end)]
 
     def where(self) -> str:
         return f"{self.file} row {self.row}"

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scheduler.calendar import Grid
-from scheduler.continuity import Held
+from scheduler.continuity import Held, WorkedSpan
 from scheduler.domain import Scenario
 from scheduler.io.roster import RosterRow
 from scheduler.pay import PayClock
@@ -26,7 +26,7 @@ class Break:
 
 
 @dataclass
-class Shift:
+class Shift(WorkedSpan):
     """A roster row placed on the week: the facts every rule reads."""
 
     row: RosterRow
@@ -34,15 +34,6 @@ class Shift:
     end: int
     brk: tuple[int, int] | None
     cost: float  # recomputed, rounded to cents as HR sees it
-
-    @property
-    def paid_minutes(self) -> int:
-        return self.end - self.start - (self.brk[1] - self.brk[0] if self.brk else 0)
-
-    def worked_spans(self) -> list[tuple[int, int]]:
-        if not self.brk:
-            return [(self.start, self.end)]
-        return [(self.start, self.brk[0]), (self.brk[1], self.end)]
 
 
 @dataclass(frozen=True)
