@@ -213,3 +213,14 @@ def leave_spans(scenario: Scenario, grid: Grid, agent_id: str) -> list[tuple[int
             if b > a:
                 spans.append((grid.minute_of(a), grid.minute_of(b)))
     return sorted(s for s in spans if s[1] > 0 and s[0] < grid.minutes + 7 * 1440)
+
+
+def leave_fraction(scenario: Scenario, grid: Grid, agent_id: str) -> float:
+    """Share of the week the agent is on leave (spans merged, clipped to the week)."""
+    covered, last = 0, 0
+    for a, b in leave_spans(scenario, grid, agent_id):
+        a, b = max(a, last, 0), min(b, grid.minutes)
+        if b > a:
+            covered += b - a
+            last = b
+    return covered / grid.minutes

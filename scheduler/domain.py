@@ -75,6 +75,20 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class FairnessSettings:
+    """Money per unit of spread (most minus fewest) within a fairness group: ranked below covering the
+    requirement, so fairness moves who works a night, not whether a queue is covered. 0 turns one off."""
+
+    nights_weight: float = setting(40.0, lo=0)
+    weekends_weight: float = setting(40.0, lo=0)
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    max_must_per_week: int = setting(3, lo=0, hi=14)  # hard requests (must = yes) an agent may have a week
+
+
+@dataclass(frozen=True)
 class SolverSettings:
     time_limit_seconds: float = setting(30.0, lo=0.1)
     workers: int = setting(2, lo=1, hi=256)
@@ -88,6 +102,8 @@ class Policy:
     rules: RuleSettings = field(default_factory=RuleSettings)
     costs: CostSettings = field(default_factory=CostSettings)
     solver: SolverSettings = field(default_factory=SolverSettings)
+    fairness: FairnessSettings = field(default_factory=FairnessSettings)
+    requests: RequestSettings = field(default_factory=RequestSettings)
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,18 @@ class Agent:
     max_days: int = 5
     earliest_start: int | None = None  # agent-local minutes after midnight
     latest_end: int | None = None  # may be 1440 (24:00); below earliest_start = window crosses midnight
+    fairness_group: str = ""  # as given in agents.csv; empty: site, contract hours and languages decide
     row: int = 0  # spreadsheet row in agents.csv, for messages
+
+    def fits_window(self, clock: int, length: int) -> bool:
+        """Whether a shift starting at local `clock` (minutes) and lasting `length` lies in the daily window."""
+        es, le = self.earliest_start, self.latest_end
+        if es is None:
+            return True
+        if le > es:
+            return es <= clock and clock + length <= le
+        # The window crosses midnight: [es, le + 24h) from the evening, or the morning tail [.., le).
+        return (clock >= es and clock + length <= le + 1440) or (clock + length <= le)
 
 
 @dataclass(frozen=True)
@@ -211,6 +238,28 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class Request:
+    """An agent's request (requests.csv), on the agent's local clock: a date or a weekday, a window
+    (`start`..`end`, None for the whole day; an end at or before the start is the next day), `prefer` or
+    `avoid`, a weight (money per hour of the shift inside the window) and whether it is a must."""
+
+    agent_id: str
+    day: date | None
+    weekday: int | None
+    start: int | None
+    end: int | None
+    kind: str  # "prefer" or "avoid"
+    weight: float = 1.0
+    must: bool = False
+    row: int = 0
+
+    def describe(self) -> str:
+        when = f"{self.day}" if self.day else WEEKDAYS[self.weekday]
+        window = f" {clock_text(self.start)}-{clock_text(self.end)}" if self.start is not None else ""
+        return f"{'must ' if self.must else ''}{self.kind} {when}{window}"
+
+
+@dataclass(frozen=True)
 class ForecastRow:
     market: str
     questions: float
@@ -276,6 +325,7 @@ class Scenario:
     streams: list[Stream] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     continuity: Continuity = field(default_factory=Continuity)
+    requests: list[Request] = field(default_factory=list)
 
     @property
     def queues(self) -> list[Queue]:

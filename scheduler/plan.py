@@ -102,12 +102,26 @@ def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float
         rows = [renumbered[k] for k in order]
     ev = evaluate(scenario, grid, staffing, rows)
     _check_plan(result, ev, kept=kept)
-    objective = ev.total + ev.changes_cost
+    objective = ev.objective
     if result.bound == result.bound and objective > 0:
         # The evaluated total is the exact objective of a plan the model admits (its shortfall variables may
         # sit loose in a non-optimal solution), so it gives the tighter, still valid, gap.
         result.gap = max(0.0, min(result.gap, (objective - result.bound) / objective))
     return Plan(scenario, grid, staffing, result, ev)
+
+
+def without_people_terms(scenario: Scenario) -> Scenario:
+    """The scenario with fairness off and only hard requests: what `--compare-unfair` plans beside."""
+    policy = replace(scenario.policy, fairness=replace(scenario.policy.fairness, nights_weight=0.0, weekends_weight=0.0))
+    return replace(scenario, policy=policy, requests=[r for r in scenario.requests if r.must])
+
+
+def unfair_items(fair: Plan, unfair: Plan) -> list[tuple[str, object, str | None]]:
+    """What fairness and soft requests cost: the plan's wages and total against a plan of the same limit
+    without them."""
+    return [("wages_without_fairness", unfair.evaluation.cost, "#,##0.00"),
+            ("total_without_fairness", round(unfair.evaluation.total, 2), "#,##0.00"),
+            ("fairness_wage_cost", round(fair.evaluation.cost - unfair.evaluation.cost, 2), "#,##0.00")]
 
 
 def _check_plan(result: SolveResult, ev: Evaluation, kept: set[int] = frozenset()) -> None:
@@ -120,7 +134,7 @@ def _check_plan(result: SolveResult, ev: Evaluation, kept: set[int] = frozenset(
     if breaks:
         found = "; ".join(f"{b.rule} ({b.agent_id}, row {b.roster_row}): {b.detail}" for b in breaks[:5])
         raise InternalError(f"the plan breaks {len(breaks)} rules by the validator: {found}")
-    objective = ev.total + ev.changes_cost
+    objective = ev.objective
     if result.objective == result.objective and objective > result.objective + 0.01 * max(len(ev.shifts), 1):
         raise InternalError(f"the validator's total {objective:,.2f} is above the solver's objective "
                             f"{result.objective:,.2f}")

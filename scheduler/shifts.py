@@ -14,15 +14,16 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scheduler.calendar import Grid, leave_spans, localize
+from scheduler.calendar import Grid, leave_fraction, leave_spans, localize
 from scheduler.continuity import Held, clashes, held_shifts
 from scheduler.domain import Agent, Scenario, clock_text
+from scheduler.people import breaks_request, hard_requests, request_spans
 
 EDGE_MINUTES = 60  # no break in the first or last hour of a shift
 # The rules kept by which shifts exist at all, rather than by a builder of the model: a shift of no template,
 # one inside leave or outside the agent's daily window is never an option; a language the agent does not
 # speak is never among its queues (`scheduler.week.eligible_queues`). The validator checks each by this name.
-OPTION_RULES = ("template", "leave", "daily_window", "language")
+OPTION_RULES = ("template", "leave", "daily_window", "language", "requests")
 BREAK_SPREAD_MINUTES = 60  # the optimiser staggers breaks within an hour either side of mid-shift
 
 
@@ -64,13 +65,7 @@ def break_step(grid: Grid) -> int:
 
 def fits_window(agent: Agent, clock: int, length: int) -> bool:
     """Whether a shift starting at local `clock` lies inside the agent's daily window."""
-    es, le = agent.earliest_start, agent.latest_end
-    if es is None:
-        return True
-    if le > es:
-        return es <= clock and clock + length <= le
-    # The window crosses midnight: [es, le + 24h) from the evening, or the morning tail [.., le).
-    return (clock >= es and clock + length <= le + 1440) or (clock + length <= le)
+    return agent.fits_window(clock, length)
 
 
 def options_for(scenario: Scenario, grid: Grid, agent: Agent, held: list[Held] = ()) -> list[ShiftOption]:
@@ -83,6 +78,7 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent, held: list[Held] =
     rest = int(round(scenario.policy.rules.min_rest_hours * 60))
     since = scenario.continuity.replan_from
     earliest = grid.minute_of(since) if since is not None else 0
+    musts = [(r, request_spans(scenario, grid, r)) for r in hard_requests(scenario, agent.agent_id)]
     out = []
     for day in grid.local_dates(tz):
         for t in scenario.templates_for(agent.site):
@@ -96,6 +92,8 @@ def options_for(scenario: Scenario, grid: Grid, agent: Agent, held: list[Held] =
                     continue
                 end = start + t.minutes
                 if held and clashes(held, day, start, end, rest):
+                    continue
+                if any(breaks_request(r, spans, day, start, end) for r, spans in musts):
                     continue
                 offsets = break_offsets(t.minutes, t.break_minutes, step)
                 clash = [(max(a, start), min(b, end)) for a, b in blocked if a < end and start < b]
@@ -142,17 +140,6 @@ def all_options(scenario: Scenario, grid: Grid) -> dict[str, list[ShiftOption]]:
     return {a: options_for(scenario, grid, agent, held.get(a, [])) for a, agent in scenario.agents.items()}
 
 
-def leave_fraction(scenario: Scenario, grid: Grid, agent_id: str) -> float:
-    """Share of the week the agent is on leave (spans merged, clipped to the week)."""
-    covered, last = 0, 0
-    for a, b in leave_spans(scenario, grid, agent_id):
-        a, b = max(a, last, 0), min(b, grid.minutes)
-        if b > a:
-            covered += b - a
-            last = b
-    return covered / grid.minutes
-
-
 def contract_max_minutes(agent: Agent) -> int:
     """The weekly maximum of paid minutes (leave does not lower it)."""
     return round(agent.max_hours * 60)
@@ -194,6 +181,9 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
             out.append(f"{where}: min_hours {low / 60:g} cannot be reached: at most {reachable / 60:g} paid hours fit "
                        f"in max_days {agent.max_days} with the templates of site {agent.site}"
                        + (", the daily window" if agent.earliest_start is not None else "")
+                       + (", hard requests (requests.csv rows "
+                          + ", ".join(str(r.row) for r in hard_requests(scenario, agent.agent_id)) + ")"
+                          if hard_requests(scenario, agent.agent_id) else "")
                        + (", leave" if leave_spans(scenario, grid, agent.agent_id) else ""))
     return out
 

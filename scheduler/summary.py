@@ -117,6 +117,15 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     drivers = drivers_report(sc, ev.staffing)
     if drivers:
         out += ["", drivers]
+    fair = people_report(ev)
+    extra = {k: v for k, v, _ in info.extra_items}
+    if "wages_without_fairness" in extra:
+        base = extra["wages_without_fairness"]
+        fair += (f"\nfairness and soft requests cost {ev.cost - base:+,.2f} in wages ({(ev.cost - base) / base:+.2%}): "
+                 f"wages {ev.cost:,.2f} against {base:,.2f}, total {ev.total:,.2f} against "
+                 f"{extra['total_without_fairness']:,.2f} for a plan of the same limit without them")
+    if fair:
+        out += ["", fair.strip()]
     line = f"total {ev.total:,.2f} = wages {ev.cost:,.2f} + shortfall {ev.shortfall_hours:,.1f} h x " \
            f"{sc.policy.costs.shortfall_per_agent_hour:g}"
     if info.command in ("plan", "replan"):
@@ -130,6 +139,27 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     out += ["", line]
     if ev.breaks:
         out += ["", f"{len(ev.breaks)} rule breaks (see the Breaks sheet)"]
+    return "\n".join(out)
+
+
+def people_report(ev: Evaluation) -> str:
+    """Fairness per group (nights and weekend shifts, fewest to most, over the weeks known) and requests."""
+    if ev.people is None or (ev.people.groups.empty and not ev.scenario.requests):
+        return ""
+    g = ev.people.groups
+
+    def span(lo, hi, row):
+        return "-" if row[lo] != row[lo] or row[lo] is None else f"{int(row[lo])}-{int(row[hi])}"
+    rows = [[r["fairness_group"], int(r["agents"]), span("nights_fewest", "nights_most", r),
+             span("weekend_fewest", "weekend_most", r)] for _, r in g.iterrows()]
+    f = ev.scenario.policy.fairness
+    out = [table(["fairness_group", "agents", "nights", "weekend_shifts"], rows,
+                 f"Fairness (fewest-most per group; {f.nights_weight:g} per night and {f.weekends_weight:g} per "
+                 f"weekend shift of spread: {ev.people.fairness_cost:,.2f} in the objective)")] if rows else []
+    if ev.scenario.requests:
+        a = ev.people.agents
+        out.append(f"requests: {int(a['requests_granted'].sum())} granted, {int(a['requests_refused'].sum())} refused; "
+                   f"soft requests {ev.people.requests_cost:+,.2f} in the objective")
     return "\n".join(out)
 
 

@@ -132,7 +132,7 @@ def team(tmp_path, name="team", leave=None):
         markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 240}],
         shifts=[{"shift": "D", "site": "hq", "start": "08:00-09:00/60", "hours": 9, "break_minutes": 60}],
         forecast=[{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 15} for d in DAYS for h in range(9, 17)],
-        leave=leave, shortfall=60.0)
+        leave=leave, shortfall=60.0, policy_extra="\n[fairness]\nnights_weight = 0\nweekends_weight = 0\n")
 
 
 WEEK = date(2026, 11, 30)

@@ -450,10 +450,10 @@ def test_every_plan_is_checked_where_it_is_made():
     from scheduler.plan import _check_plan
     from scheduler.validate import Break
 
-    clean = SimpleNamespace(breaks=[], total=100.0, changes_cost=0.0, shifts=[object()] * 3)
+    clean = SimpleNamespace(breaks=[], objective=100.0, shifts=[object()] * 3)
     _check_plan(SimpleNamespace(objective=100.02), clean)  # within a cent a shift: costs are rounded to cents
     with pytest.raises(InternalError, match="the plan breaks 1 rules by the validator: min_rest"):
         _check_plan(SimpleNamespace(objective=100.0),
-                    SimpleNamespace(breaks=[Break("min_rest", "A1", 3, "only 9 h")], total=100.0, shifts=[]))
+                    SimpleNamespace(breaks=[Break("min_rest", "A1", 3, "only 9 h")], objective=100.0, shifts=[]))
     with pytest.raises(InternalError, match="the validator's total 100.00 is above the solver's objective 99.90"):
         _check_plan(SimpleNamespace(objective=99.9), clean)

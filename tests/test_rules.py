@@ -20,6 +20,7 @@ from scheduler.staffing import compute_staffing
 from scheduler.validate import CHECKS, RosterWeek, evaluate, place
 from scheduler.validate import coverage as validate_coverage
 from scheduler.validate import changes as validate_changes
+from scheduler.validate import people as validate_people
 
 WEEK = date(2026, 11, 30)
 MON, TUE, WED, THU, FRI = "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"
@@ -84,16 +85,17 @@ HARD = {
     "max_consecutive_days": ({}, [(MON, E7, MID), (TUE, E7, MID), (WED, E7, MID), (FRI, E7, MID)],
                              [(MON, E7, MID), (TUE, E7, MID), (WED, E7, MID), (THU, E7, MID)], {"max_consecutive_days"}),
 }
-OBJECTIVE = {"wage_cost", "coverage_shortfall", "change_cost"}
+OBJECTIVE = {"wage_cost", "coverage_shortfall", "change_cost", "fairness", "requests"}
 
 
 def test_every_rule_has_a_check_of_its_name_and_a_pair():
     builders = {r.__name__ for r in RULES}
-    checked = set(CHECKS) | {"coverage_shortfall", "change_cost"}
+    checked = set(CHECKS) | {"coverage_shortfall", "change_cost", "fairness"}
     assert builders <= checked, builders - checked
-    assert set(CHECKS) - builders == set(OPTION_RULES)  # the rest are kept by the shift options
+    assert set(CHECKS) - builders == set(OPTION_RULES) - {"requests"}  # the rest are kept by the shift options
     assert builders == set(HARD) | OBJECTIVE
     assert hasattr(validate_coverage, "coverage_shortfall") and hasattr(validate_changes, "change_cost")
+    assert hasattr(validate_people, "people") and hasattr(validate_people, "requests")
 
 
 @pytest.mark.parametrize("rule", sorted(HARD))

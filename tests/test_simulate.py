@@ -126,7 +126,7 @@ def test_rota_simulate_end_to_end(tmp_path, capsys):
     assert "Predicted against simulated" in r.out and "within_10%" in r.out
     assert plan.read_bytes() == before
     wb = load_workbook(tmp_path / "o" / "e2e-2026-W49-simulated.xlsx")
-    assert wb.sheetnames[:6] == ["Roster", "Schedule", "Coverage", "Markets", "Agents", "Summary"]
+    assert wb.sheetnames[:7] == ["Roster", "Schedule", "Coverage", "Markets", "Agents", "People", "Summary"]
     assert {"Simulation", "SimulationMarkets", "SimulationWeek"} <= set(wb.sheetnames)
     header = [c.value for c in wb["Simulation"][1]]
     assert "sim_asa_seconds" in header and "sim_asa_seconds_ci" in header and header[-1] == "disagrees"

@@ -62,7 +62,7 @@ def roster_rows(wb):
 
 def test_sheets_and_roster_columns_are_the_contract(workbook):
     path, wb, roster_csv = workbook
-    assert wb.sheetnames == ["Roster", "Schedule", "Coverage", "Markets", "Agents", "Summary"]
+    assert wb.sheetnames == ["Roster", "Schedule", "Coverage", "Markets", "Agents", "People", "Summary"]
     header, rows = roster_rows(wb)
     assert header == ROSTER_COLUMNS
     assert rows and all(isinstance(r["date"], datetime) and isinstance(r["start"], time) for r in rows)

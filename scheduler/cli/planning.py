@@ -10,6 +10,18 @@ import click
 
 from scheduler.cli.common import (_boundary, _echo_warnings, _load, _log, cli, csv_encoding_option, force_option,
                                   out_option, previous_option, quiet_option, week_option)
+
+calendars_option = click.option(
+    "--calendars", is_flag=True,
+    help="Also update each agent's calendar, <out>/calendars/<agent_id>.ics: this week's events replace the "
+         "week's, a moved shift keeps its UID and raises its SEQUENCE.")
+
+
+def _calendars(ev, out_dir: Path, asked: bool) -> None:
+    if asked:
+        from scheduler.io.calendars import write_calendars
+        folder, written = write_calendars(ev, out_dir)
+        click.echo(f"updated {written} agents' calendars in {folder}")
 from scheduler.io.files import copy_sample
 
 @cli.command()
@@ -87,10 +99,14 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool, csv_
 @force_option
 @click.option("--strict", is_flag=True, help="Exit 1 when the plan falls short of the targets.")
 @previous_option
+@calendars_option
+@click.option("--compare-unfair", is_flag=True,
+              help="Also plan the week with fairness off and soft requests ignored (the same limit), and report "
+                   "what they cost in wages.")
 @quiet_option
 @csv_encoding_option
-def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, previous, quiet,
-         csv_encoding) -> None:
+def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, previous, calendars,
+         compare_unfair, quiet, csv_encoding) -> None:
     """Plan the week: staffing, the least-cost rota, and the workbook.
 
     With no SCENARIO it plans the bundled sample for the coming week.
@@ -115,13 +131,20 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
                f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s", err=True)
     p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed,
                   progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
-    write_outputs(p.evaluation, p.info, workbook, roster_csv, force=force, csv_encoding=csv_encoding)
-    click.echo(plan_report(p.evaluation, p.info))
+    info = p.info
+    if compare_unfair:
+        from scheduler.plan import unfair_items, without_people_terms
+        click.echo(f"planning {sc.name} {grid.label} again without fairness and soft requests, to compare", err=True)
+        unfair = make_plan(without_people_terms(sc), week, time_limit=time_limit, workers=workers, seed=seed)
+        info.extra_items = unfair_items(p, unfair)
+    write_outputs(p.evaluation, info, workbook, roster_csv, force=force, csv_encoding=csv_encoding)
+    click.echo(plan_report(p.evaluation, info))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
-    _log(sc, p.info.status + (" (interrupted)" if p.info.interrupted else ""), workbook, roster_csv)
-    if p.info.note:
-        click.echo(f"note: {p.info.note}", err=True)
-    if p.info.interrupted:
+    _calendars(p.evaluation, out_dir, calendars)
+    _log(sc, info.status + (" (interrupted)" if info.interrupted else ""), workbook, roster_csv)
+    if info.note:
+        click.echo(f"note: {info.note}", err=True)
+    if info.interrupted:
         click.echo("interrupted: the best plan found so far was written, marked as interrupted in Summary", err=True)
         sys.exit(130)
     if strict and (p.evaluation.shortfall_hours > 0 or p.evaluation.breaks):
@@ -177,10 +200,12 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict, pre
 @click.option("--workers", type=click.IntRange(min=1), help="Solver threads (default: policy.toml).")
 @click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
 @previous_option
+@calendars_option
 @force_option
 @quiet_option
 @csv_encoding_option
-def replan(scenario, published, since, out_dir, time_limit, workers, seed, previous, force, quiet, csv_encoding) -> None:
+def replan(scenario, published, since, out_dir, time_limit, workers, seed, previous, calendars, force, quiet,
+           csv_encoding) -> None:
     """Re-plan the rest of a published week against today's inputs (new leave, a changed forecast, agents
     added): shifts before --from stay exactly as published; each later change costs change_cost.
 
@@ -204,11 +229,12 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     r = R.replan(sc, published, start, time_limit=time_limit, workers=workers, seed=seed,
                  progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
     info = r.plan.info
-    info.command, info.changes, info.replan_items = "replan", r.changes, R.summary_items(r)
+    info.command, info.changes, info.extra_items = "replan", r.changes, R.summary_items(r)
     write_outputs(r.plan.evaluation, info, workbook, roster_csv, force=force, csv_encoding=csv_encoding,
                   with_breaks=bool(r.plan.evaluation.breaks))
     click.echo(replan_report(r, info))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
+    _calendars(r.plan.evaluation, out_dir, calendars)
     _log(sc, f"{info.status}, {len(r.changes)} changes", workbook, roster_csv)
     if info.note:
         click.echo(f"note: {info.note}", err=True)

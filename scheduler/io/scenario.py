@@ -19,8 +19,8 @@ from typing import Any, Callable
 import pytz
 
 from scheduler.domain import (
-    Agent, clock_text, CostSettings, ForecastRow, Leave, Market, PlanSettings, Policy, RuleSettings,
-    Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
+    Agent, clock_text, CostSettings, FairnessSettings, ForecastRow, Leave, Market, PlanSettings, Policy, Request,
+    RequestSettings, RuleSettings, Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
 )
 from scheduler.errors import Problems, RotaError
 from scheduler.io.drivers import read_events, read_streams
@@ -40,7 +40,8 @@ def load_policy(folder: Path, problems: Problems) -> Policy:
         return Policy()
 
     sections = {"plan": PlanSettings, "targets": Targets, "rules": RuleSettings,
-                "costs": CostSettings, "solver": SolverSettings}
+                "costs": CostSettings, "solver": SolverSettings, "fairness": FairnessSettings,
+                "requests": RequestSettings}
     built = {}
     for section, cls in sections.items():
         given = data.get(section, {})
@@ -120,6 +121,7 @@ def load_scenario(path: str | Path) -> Scenario:
     templates = _load_templates(tables["shifts"], sites, declared["sites"], problems)
     agents = _load_agents(tables["agents"], sites, declared["sites"], templates, problems)
     leave = _load_leave(tables["leave"], declared["agents"], problems)
+    requests = _load_requests(tables["requests"], declared["agents"], policy, problems)
     forecast, row_minutes = _load_forecast(tables["forecast"], markets, declared["markets"], policy, problems)
     streams = read_streams(tables["streams"], declared["markets"], problems)
     events = read_events(tables["events"], declared["markets"], problems)
@@ -135,7 +137,7 @@ def load_scenario(path: str | Path) -> Scenario:
         name=folder.resolve().name, path=folder, policy=policy, sites=sites, agents=agents,
         markets=markets, templates=templates, leave=leave, forecast=forecast,
         forecast_minutes=row_minutes, fingerprint=fingerprint(folder), warnings=problems.warnings,
-        streams=streams, events=events,
+        streams=streams, events=events, requests=requests,
     )
 
 
@@ -228,6 +230,7 @@ def _load_agents(table, sites, declared_sites, templates, problems) -> dict[str,
         Column("min_hours", parse_number(0, 168), 0.0), Column("max_hours", parse_number(0, 168)),
         Column("max_days", parse_number(0, 7, integer=True), 5),
         Column("earliest_start", parse_clock, None), Column("latest_end", lambda t: parse_clock(t, allow_24=True), None),
+        Column("fairness_group", parse_text, ""),
     ]
     agents = {}
     for row, v in unique_rows(table, parse_table(table, cols, problems), "agent_id", problems):
@@ -279,6 +282,61 @@ def _load_leave(table, declared_agents, problems) -> list[Leave]:
                          "but not round to its own start)")
             continue
         out.append(Leave(v["agent_id"], s, e, v["reason"], row))
+    return out
+
+
+def _day_or_weekday(text: str):
+    t = text.strip()
+    try:
+        return datetime.strptime(t, "%Y-%m-%d").date(), None
+    except ValueError:
+        pass
+    try:
+        return None, parse_weekday(t)
+    except ValueError:
+        raise ValueError("expected a date YYYY-MM-DD or a weekday such as Tue") from None
+
+
+def _yes_no(text: str) -> bool:
+    t = text.strip().lower()
+    if t in ("yes", "y", "true", "1"):
+        return True
+    if t in ("no", "n", "false", "0", ""):
+        return False
+    raise ValueError("expected yes or no")
+
+
+def _load_requests(table, declared_agents, policy: Policy, problems) -> list[Request]:
+    """requests.csv: each agent's wishes; a must is a rule, at most max_must_per_week of them a week."""
+    if table is None:
+        return []
+    cols = [Column("agent_id", parse_code), Column("date_or_weekday", _day_or_weekday),
+            Column("from", parse_clock, None), Column("to", lambda t: parse_clock(t, allow_24=True), None),
+            Column("kind", _choice("prefer", "avoid")), Column("weight", parse_number(0, 10000), 1.0),
+            Column("must", _yes_no, False)]
+    out: list[Request] = []
+    musts: dict[tuple[str, object], int] = {}  # (agent, ISO week or "weekly") -> hard requests
+    limit = policy.requests.max_must_per_week
+    for row, v in parse_table(table, cols, problems):
+        if declared_agents and v["agent_id"] not in declared_agents:
+            problems.add(table.file, row, "agent_id", v["agent_id"], "unknown agent; expected an agent_id of agents.csv")
+            continue
+        if (v["from"] is None) != (v["to"] is None):
+            problems.add(table.file, row, "to" if v["to"] is None else "from", "",
+                         "expected both from and to (a window), or neither (the whole day)")
+            continue
+        day, weekday = v["date_or_weekday"]
+        if v["must"]:
+            week = day.isocalendar()[:2] if day else "weekly"
+            musts[(v["agent_id"], week)] = musts.get((v["agent_id"], week), 0) + 1
+            weekly = musts.get((v["agent_id"], "weekly"), 0)
+            worst = max([n for (a, w), n in musts.items() if a == v["agent_id"] and w != "weekly"] or [0])
+            if weekly + worst > limit:
+                problems.add(table.file, row, "must", "yes",
+                             f"{v['agent_id']} has more than {limit} hard requests in a week "
+                             "([requests] max_must_per_week in policy.toml); make this one a wish (must = no)")
+                continue
+        out.append(Request(v["agent_id"], day, weekday, v["from"], v["to"], v["kind"], v["weight"], v["must"], row))
     return out
 
 

@@ -25,7 +25,7 @@ from scheduler.domain import (
 )
 from scheduler.errors import Problems
 
-TABLES = ("sites", "agents", "markets", "shifts", "forecast", "leave", "streams", "events")
+TABLES = ("sites", "agents", "markets", "shifts", "forecast", "leave", "streams", "events", "requests")
 REQUIRED_TABLES = ("sites", "agents", "markets", "shifts", "forecast")
 WORKBOOK = "scenario.xlsx"
 _MISSING = object()

@@ -52,8 +52,8 @@ class RunInfo:
     lp_bound: float | None = None
     time_limit: float | None = None
     bound_from: str = ""
-    # A re-plan's: its Summary items (from, frozen shifts, changes) and the Changes sheet's rows.
-    replan_items: list[tuple[str, object, str | None]] = field(default_factory=list)
+    # Summary items of the run: a re-plan's (from, frozen shifts, changes), --compare-unfair's; a re-plan's Changes rows.
+    extra_items: list[tuple[str, object, str | None]] = field(default_factory=list)
     changes: list[dict] | None = None
 
 
@@ -307,6 +307,30 @@ def write_agents(ws: Worksheet, ev: Evaluation) -> None:
                                              "min_hours": "0.0", "max_hours": "0.0"}, widths={"name": 22})
 
 
+def write_people(ws: Worksheet, ev: Evaluation) -> None:
+    """One row per agent: what the week gives them (nights, weekends, requests), beside their group."""
+    from scheduler.validate.people import PEOPLE_COLUMNS
+    write_table(ws, PEOPLE_COLUMNS, frame_rows(ev.people.agents, PEOPLE_COLUMNS),
+                formats={"paid_hours": "0.00"}, widths={"name": 22, "fairness_group": 26})
+
+
+def people_items(ev: Evaluation) -> list[tuple[str, object, str | None]]:
+    """Summary's fairness and requests: the widest spread in any group, what fairness and the requests
+    weigh in the objective, and how many requests were granted."""
+    if ev.people is None:
+        return []
+    g, a = ev.people.groups, ev.people.agents
+
+    def spread(lo: str, hi: str) -> int:
+        return int((g[hi] - g[lo]).max()) if len(g) and g[hi].notna().any() else 0
+    return [("nights_spread_max", spread("nights_fewest", "nights_most"), "0"),
+            ("weekend_spread_max", spread("weekend_fewest", "weekend_most"), "0"),
+            ("fairness_cost", ev.people.fairness_cost, "#,##0.00"),
+            ("requests_granted", int(a["requests_granted"].sum()), "0"),
+            ("requests_refused", int(a["requests_refused"].sum()), "0"),
+            ("requests_cost", ev.people.requests_cost, "#,##0.00")]
+
+
 def made_with() -> dict[str, str]:
     """The versions that made the workbook: the same inputs and seed give the same plan with these (see
     constraints.txt); another OR-Tools or HiGHS searches differently."""
@@ -342,9 +366,10 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
     items += [(f"targets_met_{q}", v, "0.0%") for q, v in ev.targets_met_by_queue().items()]
     items += [(f"asa_{q}", v, "0.0") for q, v in ev.asa_by_queue().items()]
     items += [(f"unstaffed_hours_{q}", v, "0.0") for q, v in ev.unstaffed_hours_by_queue().items()]
+    items += people_items(ev)
     items += [("rule_breaks", len(ev.breaks), "0")]
     items += [(f"version_{name}", version, None) for name, version in made_with().items()]
-    items += info.replan_items
+    items += info.extra_items
     if info.command in ("plan", "replan"):
         items += [("solver_status", info.status + (" (interrupted)" if info.interrupted else ""), None),
                   ("solver_objective", info.objective, "#,##0.00"), ("lower_bound", info.bound, "#,##0.00"),
@@ -389,6 +414,7 @@ def build_workbook(ev: Evaluation, info: RunInfo, with_breaks: bool = False) -> 
     write_coverage(wb.create_sheet("Coverage"), ev)
     write_markets(wb.create_sheet("Markets"), ev)
     write_agents(wb.create_sheet("Agents"), ev)
+    write_people(wb.create_sheet("People"), ev)
     write_summary(wb.create_sheet("Summary"), ev, info)
     if info.changes is not None:
         write_changes(wb.create_sheet("Changes"), info.changes)

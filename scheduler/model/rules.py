@@ -16,6 +16,7 @@ from scheduler.calendar import Grid
 from scheduler.domain import Scenario
 from scheduler.model.coverage import pooled_coverage
 from scheduler.model.variables import UNITS, RotaModel
+from scheduler.people import fairness_groups, inside_minutes, is_night, is_weekend, request_spans
 from scheduler.shifts import ShiftOption, contract_max_minutes, contract_min_minutes
 from scheduler.staffing import Staffing
 from scheduler.week import SCALE, eligible_queues, held_minutes, required_units, row_queues
@@ -161,9 +162,71 @@ def change_cost(m: RotaModel):
     return sum(terms)
 
 
+def fairness(m: RotaModel):
+    """Within each fairness group, the spread (most minus fewest) of night shifts and of weekend shifts,
+    at nights_weight and weekends_weight per unit (`scheduler.people` defines both). Inherited shifts count:
+    a re-plan's frozen ones, and with --previous last four weeks', so one agent does not draw every hard
+    week. Whether a shift with a break is a night can depend on where the break goes: then the count
+    reads the break's literals."""
+    f = m.scenario.policy.fairness
+    terms = []
+    since = -28 * 1440
+    for what, weight in (("nights", f.nights_weight), ("weekends", f.weekends_weight)):
+        if weight <= 0:
+            continue
+        price = int(round(weight * UNITS))
+        for g, agents in fairness_groups(m.scenario, m.grid, what).items():
+            counts = {a: _fair_count(m, a, what, since) for a in agents}
+            hi = m.model.NewIntVar(0, 60, f"most_{what}(group={g})")
+            lo = m.model.NewIntVar(0, 60, f"fewest_{what}(group={g})")
+            for const, t in counts.values():
+                count = const + sum(k * v for v, k in t)
+                m.model.Add(count <= hi)
+                m.model.Add(count >= lo)
+            m.spreads.append((hi, lo, counts))
+            terms.append(price * (hi - lo))
+    return sum(terms)
+
+
+def _fair_count(m: RotaModel, a: str, what: str, since: int) -> tuple[int, list]:
+    clock = m.pay[m.scenario.agents[a].site]
+    const = sum(1 for h in m.held.get(a, []) if h.start >= since and
+                (is_night(clock, h.worked_spans()) if what == "nights" else is_weekend(h.day)))
+    terms = []
+    for j, o in enumerate(m.options[a]):
+        if what == "weekends":
+            if is_weekend(o.day):
+                terms.append((m.works(a, j), 1))
+            continue
+        lits = m.breaks.get((a, j))
+        if not lits:
+            if is_night(clock, [(o.start, o.end)]):
+                terms.append((m.works(a, j), 1))
+            continue
+        nights = [b for k, b in lits if is_night(clock, [(o.start, o.start + k), (o.start + k + o.break_minutes, o.end)])]
+        terms += [(m.works(a, j), 1)] if len(nights) == len(lits) else [(b, 1) for b in nights]
+    return const, terms
+
+
+def requests(m: RotaModel):
+    """Soft requests (requests.csv, must = no): the minutes of a shift inside the window, times weight per
+    hour: a cost for `avoid`, a reward for `prefer`. Hard ones leave shifts out (`scheduler.shifts`)."""
+    terms = []
+    for r in m.scenario.requests:
+        if r.must or r.agent_id not in m.options or r.weight <= 0:
+            continue
+        spans = request_spans(m.scenario, m.grid, r)
+        sign = 1 if r.kind == "avoid" else -1
+        for j, o in enumerate(m.options[r.agent_id]):
+            minutes = inside_minutes(spans, o.start, o.end)
+            if minutes:
+                terms.append(sign * int(round(r.weight * minutes / 60 * UNITS)) * m.works(r.agent_id, j))
+    return sum(terms)
+
+
 RULES: list[Callable[[RotaModel], object]] = [
     one_shift_per_day, break_placement, weekly_hours, max_days, min_rest, max_consecutive_days,
-    wage_cost, coverage_shortfall, change_cost,
+    wage_cost, coverage_shortfall, change_cost, fairness, requests,
 ]
 
 

@@ -46,6 +46,9 @@ class RotaModel:
                             for k in o.break_offsets]
                     self.breaks[(a, j)] = lits
         self.coverage = None  # scheduler.model.coverage.Coverage, once built
+        # The fairness rule's spreads: (most, fewest, each agent's count as (constant, [(variable, coef)])),
+        # so a hint built from shifts alone can be completed (`spread_values`).
+        self.spreads: list[tuple[cp_model.IntVar, cp_model.IntVar, dict[str, tuple[int, list]]]] = []
 
     def shift_cost(self, agent: str, j: int) -> int:
         """The shift's pay, break included, in objective units (the break's pay is taken off separately)."""
@@ -67,6 +70,14 @@ class RotaModel:
     def frozen(self, agent: str) -> list[Held]:
         """The agent's inherited shifts of this week (a re-plan's frozen ones)."""
         return [h for h in self.held.get(agent, []) if h.this_week]
+
+    def spread_values(self, values: dict[str, int]) -> dict[str, int]:
+        """The fairness spreads' most and fewest for a plan given by its shift and break values (by name)."""
+        out = {}
+        for hi, lo, counts in self.spreads:
+            totals = [c + sum(k * int(values.get(v.Name(), 0)) for v, k in terms) for c, terms in counts.values()]
+            out[hi.Name()], out[lo.Name()] = max(totals), min(totals)
+        return out
 
     def works(self, agent: str, j: int) -> cp_model.IntVar:
         return self.x[(agent, j)]

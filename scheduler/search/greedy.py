@@ -218,6 +218,7 @@ class GreedyRota:
                 covered[(q, i)] = covered.get((q, i), 0) + got
         for (q, i), var in m.coverage.shortfall.items():
             values[var.Name()] = max(0, m.coverage.need[(q, i)] - SCALE * covered.get((q, i), 0))
+        values.update(m.spread_values(values))
         return values
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 from scheduler.calendar import leave_spans
 from scheduler.domain import clock_text
 from scheduler.shifts import EDGE_MINUTES, contract_min_minutes, fits_window
+from scheduler.validate.people import requests
 from scheduler.validate.placed import Break, RosterWeek, Shift, by_agent
 
 
@@ -192,5 +193,5 @@ def wage_cost(w: RosterWeek) -> list[Break]:
 
 # The order rule breaks are listed in; `week` (rows outside the planned week) runs first, on every row.
 CHECKS: dict[str, Callable[[RosterWeek], list[Break]]] = {f.__name__: f for f in (
-    template, break_placement, language, leave, daily_window, one_shift_per_day, min_rest, max_consecutive_days,
-    max_days, weekly_hours, wage_cost)}
+    template, break_placement, language, leave, daily_window, requests, one_shift_per_day, min_rest,
+    max_consecutive_days, max_days, weekly_hours, wage_cost)}

@@ -20,9 +20,11 @@ from scheduler.continuity import check_previous, held_shifts
 from scheduler.domain import Scenario
 from scheduler.io.roster import RosterRow
 from scheduler.pay import PayClock
+from scheduler.people import is_night
 from scheduler.shifts import contract_min_minutes
 from scheduler.staffing import Staffing
 from scheduler.validate.changes import Change, change_cost
+from scheduler.validate.people import People, people
 from scheduler.validate.checks import CHECKS, week
 from scheduler.validate.coverage import coverage_shortfall, markets_frame
 from scheduler.validate.placed import BREAK_COLUMNS, Break, RosterWeek, Shift, by_agent, place
@@ -41,6 +43,7 @@ class Evaluation:
     assignment_status: str = "OPTIMAL"
     extra: dict = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)  # a re-plan's, against the published week
+    people: People | None = None  # nights, weekends and requests per agent; fairness per group
 
     @property
     def cost(self) -> float:
@@ -94,6 +97,16 @@ class Evaluation:
         return len(self.changes) * self.scenario.policy.costs.change_cost
 
     @property
+    def people_cost(self) -> float:
+        """The fairness and soft-request terms of the objective, recomputed."""
+        return (self.people.fairness_cost + self.people.requests_cost) if self.people else 0.0
+
+    @property
+    def objective(self) -> float:
+        """What the plan minimised, recomputed: `total`, and a re-plan's changes, fairness and requests."""
+        return self.total + self.changes_cost + self.people_cost
+
+    @property
     def breaks_frame(self) -> pd.DataFrame:
         return pd.DataFrame([b.__dict__ for b in self.breaks], columns=BREAK_COLUMNS)
 
@@ -112,7 +125,8 @@ def evaluate(scenario: Scenario, grid: Grid, staffing: Staffing, rows: list[Rost
                                           [h for hs in previous.values() for h in hs])
     return Evaluation(scenario, grid, staffing, inside, breaks, coverage,
                       markets_frame(scenario, grid, staffing, coverage), agents_frame(scenario, grid, inside),
-                      assignment_status=status, changes=change_cost(scenario, grid, inside))
+                      assignment_status=status, changes=change_cost(scenario, grid, inside),
+                      people=people(scenario, grid, inside, previous))
 
 
 def agents_frame(scenario: Scenario, grid: Grid, shifts: list[Shift]) -> pd.DataFrame:
@@ -129,7 +143,7 @@ def agents_frame(scenario: Scenario, grid: Grid, shifts: list[Shift]) -> pd.Data
             "agent_id": agent_id, "name": agent.name, "site": agent.site, "languages": ",".join(agent.languages),
             "days": len({s.row.date for s in ss}), "paid_hours": round(paid, 2),
             "night_hours": round(night / 60, 2),
-            "nights": sum(1 for s in ss if any(clock.night_minutes(a, b) for a, b in s.worked_spans())),
+            "nights": sum(1 for s in ss if is_night(clock, s.worked_spans())),
             "weekend_shifts": sum(1 for s in ss if s.row.date.weekday() >= 5),
             "cost": round(sum(s.cost for s in ss), 2),
             "min_hours": round(contract_min_minutes(scenario, grid, agent) / 60, 2), "max_hours": agent.max_hours,
