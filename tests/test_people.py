@@ -173,3 +173,19 @@ def test_a_moved_shift_changes_one_event_with_a_higher_sequence_and_a_removed_on
     third = agent_calendar(evaluate(sc, grid, st, paris_rows(tmp_path, sc, moved)), "P1",
                            icalendar.Calendar.from_ical(again.to_ical()))
     assert set(events(third)) == {mon, tue} and events(third)[tue][1] == 1  # cancelled once, then gone
+
+
+def test_with_previous_the_nights_of_the_weeks_before_count_toward_fairness(tmp_path):
+    """A1, the cheapest, worked three nights last week: over the weeks counted, this week's three nights go
+    to the others (3/2/1 is the narrowest spread left), though cost alone would give them all to A1."""
+    from scheduler.io.roster import read_previous
+
+    sc = night_week(tmp_path)
+    last = [{"agent_id": "A1", "date": d, "start": "22:00", "end": "06:00", "queues": "en"}
+            for d in ("2026-11-23", "2026-11-25", "2026-11-27")]
+    write_csv(tmp_path / "last.csv", last)
+    sc.continuity.previous, sc.continuity.previous_file = read_previous(tmp_path / "last.csv", sc)
+    p = make_plan(sc, WEEK, time_limit=5)
+    assert "A1" not in who_works(p).values() and len(who_works(p)) == 3
+    g = p.evaluation.people.groups.iloc[0]
+    assert (g["nights_fewest"], g["nights_most"]) == (1, 3)
