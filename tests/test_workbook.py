@@ -48,7 +48,7 @@ def workbook(planned):
     folder, out = planned
     from scheduler.cli import main  # module-scoped: run the real entry point once for all tests here
     with pytest.raises(SystemExit) as e:
-        main(["plan", str(folder), "--week", "2026-11-30", "--out", str(out), "--time-limit", "20", "--quiet"])
+        main(["plan", str(folder), "--week", "2026-11-30", "--out", str(out), "--time-limit", "8", "--quiet"])
     assert e.value.code == 0
     path = out / "two-2026-W49.xlsx"
     return path, load_workbook(path), out / "two-2026-W49-roster.csv"

@@ -48,29 +48,29 @@ def pooled_coverage(model: cp_model.CpModel, worked: dict[str, dict[int, object]
                 continue
             flows, counts = [], []
             for q in here:
-                f = model.NewIntVar(0, 10**7, f"minutes(pool={pool}, i={i}, queue={q})")
-                k = model.NewIntVar(0, 10**4, f"agents(pool={pool}, i={i}, queue={q})")
-                model.Add(f <= interval * k)
+                f = model.new_int_var(0, 10**7, f"minutes(pool={pool}, i={i}, queue={q})")
+                k = model.new_int_var(0, 10**4, f"agents(pool={pool}, i={i}, queue={q})")
+                model.add(f <= interval * k)
                 flows.append(f)
                 counts.append(k)
                 cover.setdefault((q, i), []).append(f)
                 people.setdefault((q, i), []).append(k)
-            model.Add(sum(flows) <= w)
-            model.Add(sum(counts) <= heads[pool][i])
+            model.add(sum(flows) <= w)
+            model.add(sum(counts) <= heads[pool][i])
             serve[(pool, i)] = list(zip(here, flows, counts))
     shortfall, terms, needs = {}, [], {}
     for q, req in required.items():
         for i in np.flatnonzero(req > 0):
             i = int(i)
             need = int(req[i])
-            s = model.NewIntVar(0, need, f"shortfall(queue={q}, i={i})")
-            model.Add(s + SCALE * sum(cover.get((q, i), [])) >= need)
+            s = model.new_int_var(0, need, f"shortfall(queue={q}, i={i})")
+            model.add(s + SCALE * sum(cover.get((q, i), [])) >= need)
             whole, part = divmod(need, interval * SCALE)
             if part:
                 # Rounding cut: minutes come in whole agents of at most `interval` each, so with K agents
                 # the shortfall is at least part * (whole + 1 - K). Valid for every rota, and it gives the
                 # relaxation the cost of rounding a fractional requirement to whole people.
-                model.Add(s + part * sum(people.get((q, i), [])) >= part * (whole + 1))
+                model.add(s + part * sum(people.get((q, i), [])) >= part * (whole + 1))
             shortfall[(q, i)] = s
             needs[(q, i)] = need
             terms.append(s)

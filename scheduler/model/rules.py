@@ -26,14 +26,14 @@ def one_shift_per_day(m: RotaModel):
     """An agent works at most one shift per agent-local day."""
     for a in m.options:
         for js in m.days(a).values():
-            m.model.AddAtMostOne(m.works(a, j) for j in js)
+            m.model.add_at_most_one(m.works(a, j) for j in js)
     return 0
 
 
 def break_placement(m: RotaModel):
     """A worked shift with an unpaid break has exactly one break, not in its first or last hour."""
     for (a, j), lits in m.breaks.items():
-        m.model.Add(sum(b for _, b in lits) == m.works(a, j))
+        m.model.add(sum(b for _, b in lits) == m.works(a, j))
     return 0
 
 
@@ -42,10 +42,10 @@ def weekly_hours(m: RotaModel):
     for a, opts in m.options.items():
         agent = m.scenario.agents[a]
         paid = sum(o.paid_minutes * m.works(a, j) for j, o in enumerate(opts)) + sum(h.paid_minutes for h in m.frozen(a))
-        m.model.Add(paid <= contract_max_minutes(agent))
+        m.model.add(paid <= contract_max_minutes(agent))
         low = contract_min_minutes(m.scenario, m.grid, agent)
         if low > 0:
-            m.model.Add(paid >= low)
+            m.model.add(paid >= low)
     return 0
 
 
@@ -54,7 +54,7 @@ def max_days(m: RotaModel):
     for a, opts in m.options.items():
         left = max(m.scenario.agents[a].max_days - len({h.day for h in m.frozen(a)}), 0)
         if len(m.days(a)) > left:
-            m.model.Add(sum(m.works(a, j) for j in range(len(opts))) <= left)
+            m.model.add(sum(m.works(a, j) for j in range(len(opts))) <= left)
     return 0
 
 
@@ -75,7 +75,7 @@ def min_rest(m: RotaModel):
             if k + 1 < len(cliques) and set(clique) <= set(cliques[k + 1]):
                 continue  # not maximal: the next point's clique holds it
             if len({opts[j].day for j in clique}) > 1:
-                m.model.AddAtMostOne(m.works(a, j) for j in clique)
+                m.model.add_at_most_one(m.works(a, j) for j in clique)
     return 0
 
 
@@ -93,7 +93,7 @@ def max_consecutive_days(m: RotaModel):
         for s in range(len(span) - k):
             window = [m.works(a, j) for d in span[s:s + k + 1] for j in days.get(d, [])]
             if window:
-                m.model.Add(sum(window) <= max(k - sum(1 for d in span[s:s + k + 1] if d in fixed), 0))
+                m.model.add(sum(window) <= max(k - sum(1 for d in span[s:s + k + 1] if d in fixed), 0))
     return 0
 
 
@@ -177,12 +177,12 @@ def fairness(m: RotaModel):
         price = int(round(weight * UNITS))
         for g, agents in fairness_groups(m.scenario, m.grid, what).items():
             counts = {a: _fair_count(m, a, what, since) for a in agents}
-            hi = m.model.NewIntVar(0, 60, f"most_{what}(group={g})")
-            lo = m.model.NewIntVar(0, 60, f"fewest_{what}(group={g})")
+            hi = m.model.new_int_var(0, 60, f"most_{what}(group={g})")
+            lo = m.model.new_int_var(0, 60, f"fewest_{what}(group={g})")
             for const, t in counts.values():
                 count = const + sum(k * v for v, k in t)
-                m.model.Add(count <= hi)
-                m.model.Add(count >= lo)
+                m.model.add(count <= hi)
+                m.model.add(count >= lo)
             m.spreads.append((hi, lo, counts))
             terms.append(price * (hi - lo))
     return sum(terms)
@@ -235,5 +235,5 @@ def build(scenario: Scenario, grid: Grid, staffing: Staffing,
     """The whole model: every rule of `RULES`, their terms summed into the objective (with `options`, on
     those shifts only)."""
     m = RotaModel(scenario, grid, staffing, options)
-    m.model.Minimize(sum(rule(m) for rule in RULES))
+    m.model.minimize(sum(rule(m) for rule in RULES))
     return m

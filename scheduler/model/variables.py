@@ -39,10 +39,10 @@ class RotaModel:
         self.breaks: dict[tuple[str, int], list[tuple[int, cp_model.IntVar]]] = {}
         for a, opts in self.options.items():
             for j, o in enumerate(opts):
-                x = self.model.NewBoolVar(f"works(agent={a}, day={o.day}, shift={o.template}, start={o.clock})")
+                x = self.model.new_bool_var(f"works(agent={a}, day={o.day}, shift={o.template}, start={o.clock})")
                 self.x[(a, j)] = x
                 if o.break_minutes:
-                    lits = [(k, self.model.NewBoolVar(f"break(agent={a}, day={o.day}, shift={o.template}, start={o.clock}, offset={k})"))
+                    lits = [(k, self.model.new_bool_var(f"break(agent={a}, day={o.day}, shift={o.template}, start={o.clock}, offset={k})"))
                             for k in o.break_offsets]
                     self.breaks[(a, j)] = lits
         self.coverage = None  # scheduler.model.coverage.Coverage, once built
@@ -75,8 +75,8 @@ class RotaModel:
         """The fairness spreads' most and fewest for a plan given by its shift and break values (by name)."""
         out = {}
         for hi, lo, counts in self.spreads:
-            totals = [c + sum(k * int(values.get(v.Name(), 0)) for v, k in terms) for c, terms in counts.values()]
-            out[hi.Name()], out[lo.Name()] = max(totals), min(totals)
+            totals = [c + sum(k * int(values.get(v.name, 0)) for v, k in terms) for c, terms in counts.values()]
+            out[hi.name], out[lo.name] = max(totals), min(totals)
         return out
 
     def works(self, agent: str, j: int) -> cp_model.IntVar:

@@ -194,10 +194,10 @@ class GreedyRota:
         values: dict[str, int] = {}
         for (a, j), x in m.x.items():
             chosen = j in self.picked[a]
-            values[x.Name()] = int(chosen)
+            values[x.name] = int(chosen)
             k = self.offset(a, j)
             for off, b in m.breaks.get((a, j), []):
-                values[b.Name()] = int(chosen and off == k)
+                values[b.name] = int(chosen and off == k)
         pools: dict[tuple[str, int, str], int] = {}
         people: dict[tuple[str, int, str], int] = {}
         for pool, i, q, mins in self.held_served:
@@ -213,11 +213,11 @@ class GreedyRota:
             for q, var, *count in flows:
                 got = pools.get((pool, i, q), 0)
                 if var is not True:
-                    values[var.Name()] = got
-                    values[count[0].Name()] = people.get((pool, i, q), 0)
+                    values[var.name] = got
+                    values[count[0].name] = people.get((pool, i, q), 0)
                 covered[(q, i)] = covered.get((q, i), 0) + got
         for (q, i), var in m.coverage.shortfall.items():
-            values[var.Name()] = max(0, m.coverage.need[(q, i)] - SCALE * covered.get((q, i), 0))
+            values[var.name] = max(0, m.coverage.need[(q, i)] - SCALE * covered.get((q, i), 0))
         values.update(m.spread_values(values))
         return values
 
@@ -263,7 +263,7 @@ def rounded_hint_values(m: RotaModel, solution: list[float], kinds: list[list[st
     """`GreedyRota.round` of an LP solution (values by proto index), as a complete hint. With `kinds` (the
     agents the LP was folded over, `scheduler.search.fold`), the kind's work is first dealt out among them
     (`spread_over_kinds`)."""
-    values = {k: solution[x.Index()] for k, x in m.x.items()}
+    values = {k: solution[x.index] for k, x in m.x.items()}
     g = GreedyRota(m)
     g.round(spread_over_kinds(m, values, kinds) if kinds else values)
     return g.hint_values()
@@ -308,8 +308,8 @@ def dived_hint_values(m: RotaModel, solution: list[float] | np.ndarray) -> dict[
     breaks where the LP puts most of them, queues as the greedy serves them. (Breaks at mid-shift instead
     cost 202.4 k against 187.0 k at 300 agents, and LNS with the shifts fixed did not make up for it in
     10 s: 176.4 k against 175.8 k.)"""
-    chosen = {(a, j) for (a, j), x in m.x.items() if solution[x.Index()] > 0.5}
-    breaks = {key: max(lits, key=lambda kb: solution[kb[1].Index()])[0]
+    chosen = {(a, j) for (a, j), x in m.x.items() if solution[x.index] > 0.5}
+    breaks = {key: max(lits, key=lambda kb: solution[kb[1].index])[0]
               for key, lits in m.breaks.items() if key in chosen}
     g = GreedyRota(m, breaks)
     for a in g.order():

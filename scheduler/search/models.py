@@ -31,7 +31,7 @@ def with_shifts_fixed(m: RotaModel, start: dict[str, int]) -> cp_model.CpModel:
     """The full model with the given plan's shifts fixed: what is left is where breaks go and who serves what."""
     fixed = m.model.clone()
     for x in m.x.values():
-        fixed.Add(fixed.get_int_var_from_proto_index(x.Index()) == int(start.get(x.Name(), 0)))
+        fixed.add(fixed.get_int_var_from_proto_index(x.index) == int(start.get(x.name, 0)))
     apply_hint(fixed, start)
     return fixed
 
@@ -50,8 +50,8 @@ def lp_guided(m: RotaModel, solution: list[float], start: dict[str, int]) -> Rot
         agent = m.scenario.agents[a]
         kinds[a] = (eligible[a], agent.hourly_cost, agent.min_hours, agent.max_hours, agent.max_days, agent.site,
                     tuple((o.day, o.template, o.start, o.break_offsets) for o in opts))
-        used.setdefault(kinds[a], set()).update(j for j in range(len(opts)) if solution[m.x[(a, j)].Index()] > 1e-6)
+        used.setdefault(kinds[a], set()).update(j for j in range(len(opts)) if solution[m.x[(a, j)].index] > 1e-6)
     options = {}
     for a, opts in m.options.items():
-        options[a] = [o for j, o in enumerate(opts) if j in used[kinds[a]] or start.get(m.x[(a, j)].Name(), 0)]
+        options[a] = [o for j, o in enumerate(opts) if j in used[kinds[a]] or start.get(m.x[(a, j)].name, 0)]
     return build(m.scenario, m.grid, m.staffing, options)

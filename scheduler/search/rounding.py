@@ -46,7 +46,7 @@ class ShiftDive:
         first; `SearchConfig.share_per_round`)."""
         sc = m.scenario
         self.share = share
-        self.columns = {a: np.array([m.x[(a, j)].Index() for j in range(len(opts))], dtype=np.int64)
+        self.columns = {a: np.array([m.x[(a, j)].index for j in range(len(opts))], dtype=np.int64)
                         for a, opts in m.options.items()}
         self.paid = {a: np.array([o.paid_minutes for o in opts], dtype=np.int64) for a, opts in m.options.items()}
         self.high = {a: contract_max_minutes(sc.agents[a]) for a in m.options}

@@ -306,7 +306,7 @@ class Search:
         fixed = with_shifts_fixed(m, self.start)
         for lits in m.breaks.values():
             for _, b in lits:
-                fixed.Add(fixed.get_int_var_from_proto_index(b.Index()) == int(self.start.get(b.Name(), 0)))
+                fixed.add(fixed.get_int_var_from_proto_index(b.index) == int(self.start.get(b.name, 0)))
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = 30.0
         solver.parameters.num_workers = 1

@@ -76,7 +76,7 @@ def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: li
 def _assign_interval(worked: dict[str, int], allowed: dict[str, tuple[str, ...]], demand: dict[str, int],
                      interval: int, seconds: float, seed: int) -> tuple[dict[str, str], str]:
     model, serve, term = _interval_model(worked, allowed, demand, interval)
-    model.Minimize(term)
+    model.minimize(term)
     solver = cp_model.CpSolver()
     # Deterministic time, one worker: the same roster gets the same assignment however busy the machine.
     solver.parameters.max_deterministic_time = max(seconds, 0.05)
@@ -114,20 +114,20 @@ def _interval_model(worked: dict[str, int], allowed: dict[str, tuple[str, ...]],
             continue
         literals = []
         for q in here:
-            y = model.NewBoolVar(f"serves(agent={a}, queue={q})")
-            served = model.NewIntVar(0, interval, f"minutes(agent={a}, queue={q})")
-            model.Add(served <= w)
-            model.Add(served <= interval * y)
+            y = model.new_bool_var(f"serves(agent={a}, queue={q})")
+            served = model.new_int_var(0, interval, f"minutes(agent={a}, queue={q})")
+            model.add(served <= w)
+            model.add(served <= interval * y)
             cover.setdefault(q, []).append(served)
             literals.append((q, y))
-        model.AddAtMostOne(y for _, y in literals)
-        model.Add(sum(cover[q][-1] for q in here) <= w)  # redundant, as in the model: it tightens the LP
+        model.add_at_most_one(y for _, y in literals)
+        model.add(sum(cover[q][-1] for q in here) <= w)  # redundant, as in the model: it tightens the LP
         serve[a] = literals
     shortfall = []
     for q, need in demand.items():
         if need > 0:
-            s = model.NewIntVar(0, need, f"shortfall(queue={q})")
-            model.Add(s + SCALE * sum(cover.get(q, [])) >= need)
+            s = model.new_int_var(0, need, f"shortfall(queue={q})")
+            model.add(s + SCALE * sum(cover.get(q, [])) >= need)
             shortfall.append(s)
     return model, serve, sum(shortfall) if shortfall else 0
 
