@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pytz
@@ -141,8 +141,10 @@ def planning_grid(scenario: Scenario, week: date | None = None) -> Grid:
     return Grid(plan.timezone, first, plan.days, plan.interval_minutes)
 
 
+@lru_cache(maxsize=65536)
 def typical_occurrence(grid: Grid, tzname: str, weekday: int, minutes: int) -> int:
     """Week minute at which a typical-week slot (weekday + local clock) of a zone falls inside the week.
+    (Cached: the staffing of a week with and without each stream reads the same slots again.)
 
     The slot recurs every 7 local days; we take the occurrence inside the
     planning window. Where a DST change makes the window hold two or none, the
