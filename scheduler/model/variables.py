@@ -21,7 +21,6 @@ from scheduler.shifts import ShiftOption, all_options
 from scheduler.staffing import Staffing
 from scheduler.week import interval_overlaps, overlap
 
-SPREAD_PREFIXES = ("most_", "fewest_")  # the fairness spreads' variables, which the LP relaxation leaves out
 UNITS = 600_000  # objective units per currency unit: a cent-valued hourly rate is whole units per 1/100 minute
 
 

@@ -29,8 +29,6 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from scheduler.model.variables import SPREAD_PREFIXES
-
 BIG = 2**62  # CP-SAT writes an unbounded side as +/- 2**63 - 1
 
 
@@ -50,14 +48,8 @@ class LinearProgram:
 
 
 def linear_program(model: cp_model.CpModel) -> LinearProgram:
-    """The model's LP relaxation, without the fairness spreads (`model.SPREAD_PREFIXES`): their rows are left
-    out and their costs zeroed. A spread is never negative, so the LP stays a lower bound; it saw little of
-    fairness anyway (an LP can share a night between agents: 42,411 against 42,323 on the sample), and those
-    rows made every pivot of the dive dearer than the search's time estimates, measured without them
-    (the sample's dive: 7.2 s against 4.3 s)."""
     proto = model.Proto()
     n = len(proto.variables)
-    spread = {i for i, v in enumerate(proto.variables) if v.name.startswith(SPREAD_PREFIXES)}
     # (list() first: OR-Tools' repeated fields read index -1 as 0.)
     domains = [list(v.domain) for v in proto.variables]
     lower = np.array([d[0] for d in domains], dtype=float)
@@ -67,8 +59,6 @@ def linear_program(model: cp_model.CpModel) -> LinearProgram:
         if list(c.enforcement_literal):
             raise ValueError("the LP relaxation reads plain constraints only (no enforcement literals)")
         k = len(row_lower)
-        if spread and c.has_linear() and not spread.isdisjoint(c.linear.vars):
-            continue
         if c.has_linear():
             d = list(c.linear.domain)
             row_lower.append(float(d[0]) if d[0] > -BIG else -np.inf)
@@ -98,7 +88,6 @@ def linear_program(model: cp_model.CpModel) -> LinearProgram:
     starts = np.searchsorted(rows, np.arange(len(row_lower) + 1))
     cost = np.bincount(np.array(proto.objective.vars, dtype=np.int64),
                        weights=np.array(proto.objective.coeffs, dtype=float), minlength=n)
-    cost[list(spread)] = 0.0
     return LinearProgram(cost, float(proto.objective.offset), lower, upper, np.array(row_lower),
                          np.array(row_upper), starts, cols, merged)
 
