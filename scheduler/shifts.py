@@ -176,14 +176,14 @@ def diagnose(scenario: Scenario, grid: Grid, options: dict[str, list[ShiftOption
         for o in opts:
             best_per_day[o.day] = max(best_per_day.get(o.day, 0), o.paid_minutes)
         days_left = max(agent.max_days - len({h.day for h in frozen}), 0)
+        musts = hard_requests(scenario, agent.agent_id)
         reachable = sum(h.paid_minutes for h in frozen) + sum(sorted(best_per_day.values(), reverse=True)[:days_left])
         if reachable < low:
             out.append(f"{where}: min_hours {low / 60:g} cannot be reached: at most {reachable / 60:g} paid hours fit "
                        f"in max_days {agent.max_days} with the templates of site {agent.site}"
                        + (", the daily window" if agent.earliest_start is not None else "")
-                       + (", hard requests (requests.csv rows "
-                          + ", ".join(str(r.row) for r in hard_requests(scenario, agent.agent_id)) + ")"
-                          if hard_requests(scenario, agent.agent_id) else "")
+                       + (", hard requests (requests.csv rows " + ", ".join(str(r.row) for r in musts) + ")"
+                          if musts else "")
                        + (", leave" if leave_spans(scenario, grid, agent.agent_id) else ""))
     return out
 

@@ -30,18 +30,25 @@ class People:
     requests_cost: float  # soft requests: avoided minutes' cost less preferred minutes' reward
 
 
-def _granted(scenario: Scenario, grid: Grid, r, shifts: list[Shift]) -> bool:
-    spans = request_spans(scenario, grid, r)
-    if not spans:
-        return True  # not in this week
+def _granted(r, spans: list, shifts: list[Shift]) -> bool:
     if r.must or r.kind == "avoid":
         return not any(breaks_request(r, spans, s.row.date, s.start, s.end) for s in shifts)
     return any(inside_minutes(spans, s.start, s.end) for s in shifts)
 
 
+def _fewest_most(values: list[int]) -> tuple[int | None, int | None]:
+    return (min(values), max(values)) if values else (None, None)
+
+
 def people(scenario: Scenario, grid: Grid, shifts: list[Shift], previous: dict[str, list[Held]]) -> People:
     per = by_agent(shifts)
     pay = {s: PayClock(site, grid, scenario.policy.rules) for s, site in scenario.sites.items()}
+    # Each request's windows in this week, once (a request of another week has none and is not counted).
+    asked: dict[str, list] = {}
+    for r in scenario.requests:
+        spans = request_spans(scenario, grid, r) if r.agent_id in scenario.agents else []
+        if spans:
+            asked.setdefault(r.agent_id, []).append((r, spans))
     rows, counts = [], {}
     for agent_id, agent in scenario.agents.items():
         ss, clock = per.get(agent_id, []), pay[agent.site]
@@ -50,36 +57,27 @@ def people(scenario: Scenario, grid: Grid, shifts: list[Shift], previous: dict[s
         before = [h for h in previous.get(agent_id, []) if h.start >= -WEEKS_BACK]
         counts[agent_id] = (nights + sum(1 for h in before if is_night(clock, h.worked_spans())),
                             weekends + sum(1 for h in before if is_weekend(h.day)))
-        asked = [r for r in scenario.requests if r.agent_id == agent_id and request_spans(scenario, grid, r)]
-        granted = sum(1 for r in asked if _granted(scenario, grid, r, ss))
+        mine = asked.get(agent_id, [])
+        granted = sum(1 for r, spans in mine if _granted(r, spans, ss))
         rows.append([agent_id, agent.name, agent.site, group_of(agent), round(sum(s.paid_minutes for s in ss) / 60, 2),
-                     len(ss), nights, weekends, granted, len(asked) - granted])
+                     len(ss), nights, weekends, granted, len(mine) - granted])
     groups, cost = [], 0.0
     f = scenario.policy.fairness
     night_groups, weekend_groups = fairness_groups(scenario, grid, "nights"), fairness_groups(scenario, grid, "weekends")
     for g in sorted(set(night_groups) | set(weekend_groups)):
-        n = [counts[a][0] for a in night_groups.get(g, [])] or [None]
-        w = [counts[a][1] for a in weekend_groups.get(g, [])] or [None]
-        groups.append([g, len(set(night_groups.get(g, [])) | set(weekend_groups.get(g, []))),
-                       min(n, key=_none_low), max(n, key=_none_low), min(w, key=_none_low), max(w, key=_none_low)])
-        cost += f.nights_weight * _spread(n) + f.weekends_weight * _spread(w)
+        n = _fewest_most([counts[a][0] for a in night_groups.get(g, [])])
+        w = _fewest_most([counts[a][1] for a in weekend_groups.get(g, [])])
+        groups.append([g, len(set(night_groups.get(g, [])) | set(weekend_groups.get(g, []))), *n, *w])
+        cost += sum(weight * (hi - lo) for weight, (lo, hi) in ((f.nights_weight, n), (f.weekends_weight, w))
+                    if lo is not None)
     soft = 0.0
-    for r in scenario.requests:
-        if r.must or r.agent_id not in scenario.agents:
-            continue
-        spans = request_spans(scenario, grid, r)
-        minutes = sum(inside_minutes(spans, s.start, s.end) for s in per.get(r.agent_id, []))
-        soft += (1 if r.kind == "avoid" else -1) * r.weight * minutes / 60
+    for mine in asked.values():
+        for r, spans in mine:
+            if not r.must:
+                minutes = sum(inside_minutes(spans, s.start, s.end) for s in per.get(r.agent_id, []))
+                soft += (1 if r.kind == "avoid" else -1) * r.weight * minutes / 60
     return People(pd.DataFrame(rows, columns=PEOPLE_COLUMNS), pd.DataFrame(groups, columns=GROUP_COLUMNS),
                   round(cost, 2), round(soft, 2))
-
-
-def _none_low(v):
-    return -1 if v is None else v
-
-
-def _spread(values: list) -> int:
-    return 0 if values == [None] else max(values) - min(values)
 
 
 def requests(w: RosterWeek) -> list[Break]:
