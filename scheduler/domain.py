@@ -76,11 +76,12 @@ class CostSettings:
 
 @dataclass(frozen=True)
 class FairnessSettings:
-    """Money per unit of spread (most minus fewest) within a fairness group: ranked below covering the
-    requirement, so fairness moves who works a night, not whether a queue is covered. 0 turns one off."""
+    """Money per unit of spread (most minus fewest) within a fairness group; 0 turns one off. Off by default:
+    the spread rows cost the search more than they should (docs/inputs.md, `[fairness]`), so a team turns
+    them on, at weights below an agent-hour of shortfall (40 on the sample)."""
 
-    nights_weight: float = setting(40.0, lo=0)
-    weekends_weight: float = setting(40.0, lo=0)
+    nights_weight: float = setting(0.0, lo=0)
+    weekends_weight: float = setting(0.0, lo=0)
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,8 @@ from scheduler.staffing import compute_staffing
 from scheduler.validate import evaluate
 
 
-def without_fairness(week):
-    """The sample's model with fairness off: these tests measure the dive, and the spreads' rows make each of
-    its rounds slower (the sample's dive: 4.3 s without them, 7.2 s with)."""
-    from dataclasses import replace
-
-    sc = week.scenario
-    sc = replace(sc, policy=replace(sc.policy, fairness=replace(sc.policy.fairness, nights_weight=0, weekends_weight=0)))
-    return sc, M.build(sc, week.grid, week.staffing)
-
-
 def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_costs_at_least_the_lp(sample_week):
-    grid, st = sample_week.grid, sample_week.staffing
-    sc, m = without_fairness(sample_week)
+    sc, grid, st, m = sample_week.scenario, sample_week.grid, sample_week.staffing, sample_week.model
     lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5), dive_pivots=10**6)
     solution, dived = np.array(lp.solution(wait=None)), lp.rounded(wait=None)
     assert dived is not None and lp.dive_rounds >= 3 and lp.dive_pivots > 0
@@ -59,7 +48,7 @@ def test_the_dive_ends_with_every_shift_whole_a_rota_that_keeps_every_rule_and_c
 
 def test_a_smaller_share_fixes_fewer_shifts_a_round_and_the_lp_makes_up_for_more_of_them(sample_week):
     """On the sample, fixing half the agents' shifts each round dives to an LP of 43,429; 5 % to 42,9xx."""
-    _, m = without_fairness(sample_week)
+    m = sample_week.model
     p = linear_program(m.model)
     fixed, rounds, values = {}, {}, {}
     for share in (0.5, 0.05):
