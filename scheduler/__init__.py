@@ -32,6 +32,7 @@ _API = {
     "Remove": "scheduler.whatif",
     "Demand": "scheduler.whatif",
     "simulate_roster": "scheduler.simulate",
+    "promise": "scheduler.promise",
     "forecast": "scheduler.forecasting",
     "review": "scheduler.reviewing",
     "SearchConfig": "scheduler.search",

@@ -90,6 +90,15 @@ class RequestSettings:
 
 
 @dataclass(frozen=True)
+class SimulationSettings:
+    """The play of every plan (`rota plan`, `replan`, `whatif`): runs of the week chat by chat, and rounds
+    that correct the rota where the play misses a target the formulas counted met (docs/inputs.md)."""
+
+    runs: int = setting(10, lo=0, hi=1000)  # 0: no play; the formulas' figures are the promise
+    rounds: int = setting(1, lo=0, hi=10)
+
+
+@dataclass(frozen=True)
 class SolverSettings:
     time_limit_seconds: float = setting(30.0, lo=0.1)
     workers: int = setting(2, lo=1, hi=256)
@@ -105,6 +114,7 @@ class Policy:
     solver: SolverSettings = field(default_factory=SolverSettings)
     fairness: FairnessSettings = field(default_factory=FairnessSettings)
     requests: RequestSettings = field(default_factory=RequestSettings)
+    simulation: SimulationSettings = field(default_factory=SimulationSettings)
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,15 @@ def run_all(fn: Callable[..., Any], tasks: list[tuple], *, scheduler: str | None
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+@contextmanager
+def session(scheduler: str | None, processes: int) -> Iterator[str | None]:
+    """One cluster for several rounds of tasks (a plan's plays, round after round): the given scheduler, or
+    a local cluster started once, whose address the rounds' `run_all` calls then reach. Starting worker
+    processes costs seconds a round need not pay again."""
+    if scheduler:
+        yield scheduler
+        return
+    with client_for(None, processes) as (client, _):
+        yield client.scheduler.address

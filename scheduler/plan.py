@@ -6,7 +6,7 @@ a plan reports comes from `validate.evaluate` on its own roster rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -34,6 +34,7 @@ class Plan:
     staffing: Staffing
     result: SolveResult
     evaluation: Evaluation
+    kept_rows: list[RosterRow] = field(default_factory=list)  # a re-plan's frozen rows, as published
 
     @property
     def roster(self) -> pd.DataFrame:
@@ -81,15 +82,17 @@ def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float
               workers: int | None = None, seed: int | None = None,
               progress: Callable[[float, float, float], None] | None = None,
               search: SearchConfig = SearchConfig(), start: list[FixedShift] | None = None,
-              kept_rows: list[RosterRow] = ()) -> Plan:
+              kept_rows: list[RosterRow] = (), requirement: Staffing | None = None) -> Plan:
     """Plan the week holding `week` (default: the coming one): staffing, the rota, and its evaluation.
     `progress(seconds, objective, bound)` hears of each better plan while the search runs. `start`: a rota
     to start the search from (published, or a baseline). `kept_rows`: a re-plan's frozen rows, written back
-    as they were published (the model holds them as `scenario.continuity.frozen`)."""
+    as they were published (the model holds them as `scenario.continuity.frozen`). `requirement`: the
+    staffing the model plans against, where it is not the forecast's (a correction round's raised one); the
+    plan is evaluated against the forecast's all the same."""
     grid = planning_grid(scenario, week)
     check_previous(scenario, grid)
     staffing = compute_staffing(scenario, grid)
-    m = build(scenario, grid, staffing)
+    m = build(scenario, grid, requirement if requirement is not None else staffing)
     require_possible(scenario, grid, m.options)
     result = solve(m, time_limit, workers, seed, progress, config=search, start=start)
     rows = list(kept_rows) + [row_from_plan(scenario, grid, s) for s in result.shifts]
@@ -107,7 +110,7 @@ def make_plan(scenario: Scenario, week: date | None = None, *, time_limit: float
         # The evaluated total is the exact objective of a plan the model admits (its shortfall variables may
         # sit loose in a non-optimal solution), so it gives the tighter, still valid, gap.
         result.gap = max(0.0, min(result.gap, (objective - result.bound) / objective))
-    return Plan(scenario, grid, staffing, result, ev)
+    return Plan(scenario, grid, staffing, result, ev, list(kept_rows))
 
 
 def without_people_terms(scenario: Scenario) -> Scenario:
@@ -153,9 +156,13 @@ def output_paths(scenario: Scenario, grid: Grid, out_dir: Path, suffix: str = ""
 
 
 def write_outputs(ev: Evaluation, info: RunInfo, workbook: Path, roster_csv: Path | None,
-                  force: bool = False, with_breaks: bool = False, csv_encoding: str = CSV_ENCODING) -> None:
-    """Workbook and roster CSV, both or neither."""
+                  force: bool = False, with_breaks: bool = False, csv_encoding: str = CSV_ENCODING,
+                  more_sheets: Callable | None = None) -> None:
+    """Workbook and roster CSV, both or neither. `more_sheets(workbook)` adds sheets after the plan's own
+    (the play's)."""
     wb = build_workbook(ev, info, with_breaks=with_breaks)
+    if more_sheets is not None:
+        more_sheets(wb)
     paths = [workbook] + ([roster_csv] if roster_csv else [])
     with atomic_outputs(*paths, force=force) as temps:
         save_workbook(wb, temps[0])

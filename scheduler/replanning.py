@@ -123,6 +123,12 @@ def replan(scenario: Scenario, published: str | Path, since: datetime | None = N
     return Replan(plan, before, since, len(frozen_rows), changes)
 
 
+def with_plan(r: Replan, plan: Plan) -> Replan:
+    """The re-plan with another rota of the same week (a correction round's), its changes counted again."""
+    sc, grid = plan.scenario, plan.grid
+    return replace(r, plan=plan, changes=[change_row(sc, grid, ch, r.before) for ch in plan.evaluation.changes])
+
+
 def as_worked_now(scenario: Scenario, grid: Grid, rows: list[RosterRow]) -> Evaluation:
     """The published rows as they would now be worked: a shift with a minute in today's leave is not."""
     placed = place(scenario, grid, rows)

@@ -113,7 +113,7 @@ def plan_report(ev: Evaluation, info: RunInfo) -> str:
     site_rows.append(["total", int((ev.agents["days"] > 0).sum()), len(ev.agents),
                       round(float(ev.agents["paid_hours"].sum()), 1), ev.cost])
     out = [table(["site", "agents_used", "agents", "paid_hours", "cost"], site_rows, f"Rota {ev.grid.label}")]
-    out += ["", _queue_table(ev)]
+    out += ["", _queue_table(ev, info)]
     drivers = drivers_report(sc, ev.staffing)
     if drivers:
         out += ["", drivers]
@@ -183,8 +183,14 @@ def replan_report(r, info: RunInfo) -> str:
     return "\n".join(out)
 
 
-def _queue_table(ev: Evaluation) -> str:
+def _queue_table(ev: Evaluation, info: RunInfo | None = None) -> str:
     short, met, asa = ev.shortfall_by_queue(), ev.targets_met_by_queue(), ev.asa_by_queue()
+    source = "formulas"
+    if info is not None and info.simulated:
+        # The promise is the play's: targets met and ASA as viewers got them in the simulated week.
+        met = {q: v["targets_met"] for q, v in info.simulated.items()}
+        asa = {q: v["asa"] for q, v in info.simulated.items()}
+        source = info.simulated_by
     unstaffed = ev.unstaffed_hours_by_queue()
     rows = []
     for q, g in ev.coverage.groupby("queue", sort=False):
@@ -196,7 +202,7 @@ def _queue_table(ev: Evaluation) -> str:
     return table(["queue", "required_h", "scheduled_h", "shortfall_h", "targets_met", "asa_s", "unstaffed_h",
                   "worst_gap_at"], rows,
                  "Coverage by queue (agent-hours; targets met: share of hours with questions; "
-                 "ASA over staffed hours; unstaffed: hours with questions and nobody on)")
+                 f"ASA over staffed hours; both from the {source}; unstaffed: hours with questions and nobody on)")
 
 
 def evaluate_report(ev: Evaluation) -> str:

@@ -255,7 +255,7 @@ def variants(changes: list[Change | Sweep]) -> list[Variant]:
 
 
 def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_limit: float | None,
-                 workers: int | None, seed: int | None, baseline: dict | None = None) -> dict:
+                 workers: int | None, seed: int | None, runs: int | None = None, baseline: dict | None = None) -> dict:
     """One row of the Variants sheet (runs in a worker process). A variant's search starts from the
     baseline's rota (`baseline`, its row), so what differs between the two is what the changes ask for; the
     baseline's row carries its rota for that (`START`, taken out before the row is shown)."""
@@ -274,6 +274,20 @@ def plan_variant(scenario: Scenario, variant: Variant, week: date | None, time_l
            "required_hours": round(float(p.staffing.frame["required"].sum()) * p.grid.interval_minutes / 60, 1)}
     row.update({f"cost_{s}": v for s, v in ev.cost_by_site().items()})
     short, met, asa = ev.shortfall_by_queue(), ev.targets_met_by_queue(), ev.asa_by_queue()
+    play = sc.policy.simulation.runs if runs is None else runs
+    if play:
+        # Each variant played where it was planned (its runs one after another, in this worker): the
+        # targets met and ASA a sweep compares are what viewers would get.
+        from scheduler.simulate import compare, run_serial
+
+        shifts = [s for s in ev.shifts if 0 <= s.start < p.grid.minutes]
+        first = seed if seed is not None else sc.policy.solver.seed
+        week_played = compare(ev, run_serial(sc, p.grid, p.staffing, shifts, play, first)).weekly.set_index("queue")
+        met = week_played["simulated_targets_met"].to_dict()
+        asa = week_played["simulated_asa"].to_dict()
+        row["targets_from"] = f"simulation, {play} runs"
+    else:
+        row["targets_from"] = "formulas"
     for q in ev.staffing.loads:
         row[f"shortfall_hours_{q}"] = round(short[q], 2)
         row[f"targets_met_{q}"] = round(met[q], 4)
@@ -291,7 +305,7 @@ START = "_start"  # the baseline row's rota, for the variants' searches to start
 def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_limit: float | None,
                  workers: int | None, seed: int | None, processes: int | None = None,
                  done: Callable[[dict, int, int], None] | None = None, scheduler: str | None = None,
-                 echo: Callable[[str], None] | None = None) -> tuple[list[dict], bool]:
+                 echo: Callable[[str], None] | None = None, runs: int | None = None) -> tuple[list[dict], bool]:
     """Plan every variant on Dask (a local cluster, or `scheduler`); rows in variant order and whether all finished.
 
     The scenario is sent to the cluster once and each variant's changes are
@@ -307,7 +321,7 @@ def run_variants(scenario: Scenario, vs: list[Variant], week: date | None, time_
         if done:
             done(row if error is None else failed_row(vs[k], error), finished, total)
 
-    outcome = run_all(plan_variant, [(v, week, time_limit, workers, seed) for v in vs], scheduler=scheduler,
+    outcome = run_all(plan_variant, [(v, week, time_limit, workers, seed, runs) for v in vs], scheduler=scheduler,
                       processes=processes, shared=(scenario,), done=row_done, echo=echo,
                       chained=not vs[0].changes)
     rows = {k: {c: v for c, v in r.items() if c != START} for k, r in outcome.results.items()}
@@ -378,9 +392,11 @@ def check_streams_in_week(scenario: Scenario, changes: list, grid) -> None:
 def run_whatif(scenario: Scenario, changes: list[Change | Sweep], week: date | None = None, *,
                time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
                processes: int | None = None, scheduler: str | None = None,
-               done: Callable[[dict, int, int], None] | None = None) -> tuple[list[dict], bool]:
+               done: Callable[[dict, int, int], None] | None = None, runs: int | None = None
+               ) -> tuple[list[dict], bool]:
     """The baseline and each variant the `changes` make (`Hire`, `Remove`, `Demand`, or a `Sweep` of hires),
     planned with the same settings: one row per variant, as in the Variants sheet, and whether all finished.
+    `runs`: each variant's play (default policy.toml [simulation] runs); 0 for the formulas' figures alone.
     An impossible change (removing an unknown agent) fails here, before any planning."""
     from scheduler.calendar import planning_grid
 
@@ -388,4 +404,4 @@ def run_whatif(scenario: Scenario, changes: list[Change | Sweep], week: date | N
     for v in vs:
         apply(scenario, list(v.changes))
     check_streams_in_week(scenario, changes, planning_grid(scenario, week))
-    return run_variants(scenario, vs, week, time_limit, workers, seed, processes, done, scheduler=scheduler)
+    return run_variants(scenario, vs, week, time_limit, workers, seed, processes, done, scheduler=scheduler, runs=runs)

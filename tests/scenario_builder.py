@@ -20,6 +20,9 @@ shortfall_per_agent_hour = {shortfall}
 time_limit_seconds = 20
 workers = 2
 seed = 1
+
+[simulation]
+runs = {runs}  # the play of each plan: off unless a test is about it, which keeps the suite quick
 """
 
 
@@ -36,9 +39,10 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def write_scenario(folder: Path, *, sites, agents, markets, shifts, forecast, leave=None,
-                   tz="Asia/Shanghai", interval=60, shortfall=100.0, policy_extra="", shrinkage=0.0) -> Path:
+                   tz="Asia/Shanghai", interval=60, shortfall=100.0, policy_extra="", shrinkage=0.0, runs=0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "policy.toml").write_text(DEFAULT_POLICY.format(tz=tz, interval=interval, shortfall=shortfall, shrinkage=shrinkage) + policy_extra)
+    (folder / "policy.toml").write_text(DEFAULT_POLICY.format(tz=tz, interval=interval, shortfall=shortfall,
+                                                              shrinkage=shrinkage, runs=runs) + policy_extra)
     for name, rows in (("sites", sites), ("agents", agents), ("markets", markets), ("shifts", shifts),
                        ("forecast", forecast), ("leave", leave)):
         if rows is not None:

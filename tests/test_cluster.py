@@ -79,23 +79,46 @@ def localhost_cluster(tmp_path):
                 os.killpg(p.pid, signal.SIGKILL)
 
 
+def _kill_a_worker_planning(address: str, workers: list, seconds: float = 30.0):
+    """SIGKILL the process group of the first worker seen processing a variant; that worker's Popen."""
+    import time
+
+    def planning(dask_scheduler):
+        return [ws.pid for ws in dask_scheduler.workers.values()
+                if any(str(ts.key).startswith("plan_variant") for ts in ws.processing)]
+
+    with Client(address, timeout="60s") as c:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for pid in c.run_on_scheduler(planning):
+                for w in workers:
+                    if os.getpgid(pid) == w.pid:
+                        os.killpg(w.pid, signal.SIGKILL)
+                        return w
+            time.sleep(0.05)
+    return None
+
+
 def test_a_worker_killed_mid_sweep_loses_no_variant(localhost_cluster, tmp_path, hang_guard):
     address, workers = localhost_cluster
     out = tmp_path / "o"
-    command = [sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
+    command = [sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30", "--simulate-runs", "0",
                "--hire", "shenzhen:pt,en:0..2", "--time-limit", "1", "--workers", "1", "--scheduler", address,
                "--out", str(out)]
     proc = hang_guard(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     seen = []
+    killed = None
     for line in proc.stderr:
         seen.append(line)
         if "1/3 done" in line:
-            os.killpg(workers[0].pid, signal.SIGKILL)  # the other variant it holds, or the next, is lost with it
+            # The baseline is done and the variants are being handed out: kill a worker once it holds one
+            # (right after the line it may not have one yet, and then nothing would be lost).
+            killed = _kill_a_worker_planning(address, workers)
             break
     stderr = "".join(seen) + proc.stderr.read()
     stdout = proc.stdout.read()
     assert proc.wait() == 0, stderr
-    assert workers[0].poll() is not None
+    assert killed is not None and killed.poll() is not None
 
     def lost_with_removed_workers(dask_scheduler):  # runs on the scheduler; some events do not serialise
         return [sorted(map(str, event["processing-tasks"])) for _, event in dask_scheduler.get_events("all")
@@ -118,7 +141,7 @@ def test_ctrl_c_cancels_pending_variants_and_keeps_finished_ones(tmp_path, hang_
     """Ctrl-C from a terminal reaches the whole process group: the local cluster's workers ignore it, the
     client cancels what is pending and writes what finished."""
     out = tmp_path / "o"
-    command = [sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30",
+    command = [sys.executable, "-m", "scheduler", "whatif", "inputs/sample", "--week", "2026-11-30", "--simulate-runs", "0",
                "--hire", "shenzhen:pt,en:0..3", "--time-limit", "1", "--workers", "1", "--processes", "1",
                "--out", str(out)]
     proc = hang_guard(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

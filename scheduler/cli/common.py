@@ -40,6 +40,15 @@ previous_option = click.option(
     "--previous", type=click.Path(dir_okay=False, path_type=Path), metavar="ROSTER",
     help="Last week's roster (our workbook or roster CSV, or what was worked): rest and days in a row then "
          "hold across the week's start, and its shifts that run into the week cover it.")
+simulate_runs_option = click.option(
+    "--simulate-runs", type=click.IntRange(min=0, max=1000), metavar="N",
+    help="Play the planned rota N times chat by chat (seeded); Summary's targets met and ASA then come from "
+         "the play. 0: skip it (default: policy.toml [simulation] runs, 10).")
+simulation_rounds_option = click.option(
+    "--simulation-rounds", type=click.IntRange(min=0, max=10), metavar="N",
+    help="Up to N rounds that raise the requirement where the play misses a target the plan counted met, and "
+         "plan again from the current rota; the best rota by total plus misses is kept (default: policy.toml "
+         "[simulation] rounds, 1). The rounds share the time limit with the first solve.")
 scheduler_option = click.option("--scheduler", metavar="tcp://HOST:8786", envvar="ROTA_SCHEDULER",
                                 help="Run on this Dask cluster (default: $ROTA_SCHEDULER, else a local cluster).")
 
@@ -129,3 +138,28 @@ def _crash_log() -> str:
         click.echo(text, err=True)
         return "the traceback is above"
 
+
+
+def _play_settings(scenario, runs: int | None, rounds: int | None) -> tuple[int, int]:
+    """Runs and correction rounds, from the options, else policy.toml; no rounds without a play."""
+    sim = scenario.policy.simulation
+    runs = sim.runs if runs is None else runs
+    return runs, (sim.rounds if rounds is None else rounds) if runs else 0
+
+
+def _play(plan, runs: int, rounds: int, round_limit: float, seed: int | None, week, workers, quiet: bool,
+          progress=None):
+    """The plan's promise: play the rota (and correct it in rounds of `round_limit` seconds each). Returns
+    the `Promise`, or None when the play is off or was interrupted (the plan then stands on its formulas)."""
+    from scheduler.promise import promise
+
+    if not runs:
+        return None
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
+    click.echo(f"playing the rota chat by chat: {runs} runs" + (f", up to {rounds} correction rounds" if rounds else ""),
+               err=True)
+    p = promise(plan, runs=runs, rounds=rounds, seed=seed, week=week, round_limit=round_limit, workers=workers,
+                echo=say, progress=progress)
+    if p is None:
+        click.echo("interrupted: the plan is written with the formulas' figures, without its play", err=True)
+    return p

@@ -8,13 +8,22 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli.common import (_boundary, _echo_warnings, _load, _log, cli, csv_encoding_option, force_option,
-                                  out_option, previous_option, quiet_option, week_option)
+from scheduler.cli.common import (_boundary, _echo_warnings, _load, _log, _play, _play_settings, cli,
+                                  csv_encoding_option, force_option, out_option, previous_option, quiet_option,
+                                  simulate_runs_option, simulation_rounds_option, week_option)
 
 calendars_option = click.option(
     "--calendars", is_flag=True,
     help="Also update each agent's calendar, <out>/calendars/<agent_id>.ics: this week's events replace the "
          "week's, a moved shift keeps its UID and raises its SEQUENCE.")
+
+
+def _with_play(info, played):
+    """The run's facts, with the play's: Summary's targets met and ASA from it, its own items."""
+    if played is not None:
+        info.simulated, info.simulated_by = played.simulated(), played.label
+        info.extra_items = info.extra_items + played.summary_items()
+    return info
 
 
 def _calendars(ev, out_dir: Path, asked: bool) -> None:
@@ -103,10 +112,12 @@ def staffing(scenario: Path, week: date | None, out_dir: Path, force: bool, csv_
 @click.option("--compare-unfair", is_flag=True,
               help="Also plan the week with fairness off and soft requests ignored (the same limit), and report "
                    "what they cost in wages.")
+@simulate_runs_option
+@simulation_rounds_option
 @quiet_option
 @csv_encoding_option
 def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force, strict, previous, calendars,
-         compare_unfair, quiet, csv_encoding) -> None:
+         compare_unfair, simulate_runs, simulation_rounds, quiet, csv_encoding) -> None:
     """Plan the week: staffing, the least-cost rota, and the workbook.
 
     With no SCENARIO it plans the bundled sample for the coming week.
@@ -119,6 +130,7 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     from scheduler.calendar import planning_grid
     from scheduler.io.files import refuse_existing
     from scheduler.plan import make_plan, output_paths, write_outputs
+    from scheduler.promise import describe, time_split
     from scheduler.summary import plan_report, progress_printer
 
     sc = _load(scenario, previous)
@@ -127,18 +139,29 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     workbook, roster_csv = output_paths(sc, grid, out_dir)
     refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
+    runs, rounds = _play_settings(sc, simulate_runs, simulation_rounds)
+    first, per_round = time_split(limit, rounds)
     click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
-               f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s", err=True)
-    p = make_plan(sc, week, time_limit=time_limit, workers=workers, seed=seed,
-                  progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
-    info = p.info
+               f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s"
+               + (f" ({first:g} s, then {rounds} x {per_round:g} s for the correction rounds)" if rounds else ""),
+               err=True)
+    progress = None if quiet else progress_printer(lambda line: click.echo(line, err=True))
+    p = make_plan(sc, week, time_limit=first, workers=workers, seed=seed, progress=progress)
+    played = _play(p, runs, rounds, per_round, seed, week, workers, quiet) if not p.result.interrupted else None
+    if played is not None:
+        p = played.plan
+    info = _with_play(p.info, played)
+    info.time_limit = limit
     if compare_unfair:
         from scheduler.plan import unfair_items, without_people_terms
         click.echo(f"planning {sc.name} {grid.label} again without fairness and soft requests, to compare", err=True)
         unfair = make_plan(without_people_terms(sc), week, time_limit=time_limit, workers=workers, seed=seed)
         info.extra_items = unfair_items(p, unfair)
-    write_outputs(p.evaluation, info, workbook, roster_csv, force=force, csv_encoding=csv_encoding)
+    write_outputs(p.evaluation, info, workbook, roster_csv, force=force, csv_encoding=csv_encoding,
+                  more_sheets=played.sheets if played else None)
     click.echo(plan_report(p.evaluation, info))
+    if played is not None:
+        click.echo("\n" + describe(played))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
     _calendars(p.evaluation, out_dir, calendars)
     _log(sc, info.status + (" (interrupted)" if info.interrupted else ""), workbook, roster_csv)
@@ -201,11 +224,13 @@ def evaluate_cmd(scenario: Path, roster: Path, week, out_dir, force, strict, pre
 @click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
 @previous_option
 @calendars_option
+@simulate_runs_option
+@simulation_rounds_option
 @force_option
 @quiet_option
 @csv_encoding_option
-def replan(scenario, published, since, out_dir, time_limit, workers, seed, previous, calendars, force, quiet,
-           csv_encoding) -> None:
+def replan(scenario, published, since, out_dir, time_limit, workers, seed, previous, calendars, simulate_runs,
+           simulation_rounds, force, quiet, csv_encoding) -> None:
     """Re-plan the rest of a published week against today's inputs (new leave, a changed forecast, agents
     added): shifts before --from stay exactly as published; each later change costs change_cost.
 
@@ -217,6 +242,7 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     from scheduler.io.files import refuse_existing
     from scheduler.io.roster import read_roster, roster_week
     from scheduler.plan import output_paths, write_outputs
+    from scheduler.promise import describe, time_split
     from scheduler.summary import progress_printer, replan_report
 
     sc = _load(scenario, previous)
@@ -226,13 +252,23 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     workbook, roster_csv = output_paths(sc, grid, out_dir, suffix=R.output_suffix(start, grid))
     refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
     click.echo(f"re-planning {sc.name} {grid.label} from {R.local_text(start, grid)} ({published})", err=True)
-    r = R.replan(sc, published, start, time_limit=time_limit, workers=workers, seed=seed,
-                 progress=None if quiet else progress_printer(lambda line: click.echo(line, err=True)))
-    info = r.plan.info
-    info.command, info.changes, info.extra_items = "replan", r.changes, R.summary_items(r)
+    limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
+    runs, rounds = _play_settings(sc, simulate_runs, simulation_rounds)
+    first, per_round = time_split(limit, rounds)
+    progress = None if quiet else progress_printer(lambda line: click.echo(line, err=True))
+    r = R.replan(sc, published, start, time_limit=first, workers=workers, seed=seed, progress=progress)
+    played = _play(r.plan, runs, rounds, per_round, seed, r.plan.grid.first_day, workers, quiet) \
+        if not r.plan.result.interrupted else None
+    if played is not None and played.plan is not r.plan:
+        r = R.with_plan(r, played.plan)
+    info = _with_play(r.plan.info, played)
+    info.time_limit = limit
+    info.command, info.changes, info.extra_items = "replan", r.changes, R.summary_items(r) + info.extra_items
     write_outputs(r.plan.evaluation, info, workbook, roster_csv, force=force, csv_encoding=csv_encoding,
-                  with_breaks=bool(r.plan.evaluation.breaks))
+                  with_breaks=bool(r.plan.evaluation.breaks), more_sheets=played.sheets if played else None)
     click.echo(replan_report(r, info))
+    if played is not None:
+        click.echo("\n" + describe(played))
     click.echo(f"\nwrote {workbook}\nwrote {roster_csv}")
     _calendars(r.plan.evaluation, out_dir, calendars)
     _log(sc, f"{info.status}, {len(r.changes)} changes", workbook, roster_csv)

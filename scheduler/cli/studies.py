@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from scheduler.cli.common import (_echo_warnings, _log, cli, csv_encoding_option, events_option, force_option,
-                                  out_option, quiet_option, scheduler_option, streams_option, week_option)
+                                  out_option, quiet_option, scheduler_option, simulate_runs_option, streams_option,
+                                  week_option)
 
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
@@ -28,10 +29,11 @@ from scheduler.cli.common import (_echo_warnings, _log, cli, csv_encoding_option
 @click.option("--seed", type=click.IntRange(min=0), help="Solver random seed (default: policy.toml).")
 @click.option("--processes", type=click.IntRange(min=1), help="Variants planned at once on the local cluster (default: cores / solver threads).")
 @scheduler_option
+@simulate_runs_option
 @force_option
 @quiet_option
 def whatif(scenario, week, hires, removes, demands, bots, streams, out_dir, time_limit, workers, seed, processes,
-           scheduler, force, quiet) -> None:
+           scheduler, simulate_runs, force, quiet) -> None:
     """Compare the baseline with changed headcount, demand, bot share or live streams.
 
     \b
@@ -79,7 +81,8 @@ def whatif(scenario, week, hires, removes, demands, bots, streams, out_dir, time
             click.echo(f"  {k}/{n} done: {row['variant']} ({row['changes']}): {tail}{lead}", err=True)
 
     rows, complete = W.run_variants(sc, vs, grid.first_day, time_limit, workers, seed, processes, done,
-                                    scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
+                                    scheduler=scheduler, echo=lambda line: click.echo(line, err=True),
+                                    runs=simulate_runs)
     if rows:
         stamp = datetime.combine(grid.first_day, time()) - timedelta(days=7)
         wb = build_whatif_workbook(rows, f"{sc.name} {grid.label} what-if", stamp)

@@ -28,7 +28,7 @@ def variant_columns(rows: list[dict]) -> list[str]:
     queues = list(dict.fromkeys(k[len("shortfall_hours_"):] for k in keys if k.startswith("shortfall_hours_")))
     return (["variant", "changes", "agents", "cost", "shortfall_hours", "total", "required_hours"] + sites
             + [f"shortfall_hours_{q}" for q in queues] + [f"targets_met_{q}" for q in queues]
-            + [f"asa_{q}" for q in queues] + ["status", "gap"])
+            + [f"asa_{q}" for q in queues] + ["targets_from", "status", "gap"])
 
 
 def build_whatif_workbook(rows: list[dict], title: str, stamp: datetime) -> Workbook:
@@ -93,11 +93,27 @@ def write_simulation(wb: Workbook, rep, timezone: str) -> None:
     mformats = {**formats, "local_start": "ddd yyyy-mm-dd hh:mm"}
     write_table(wb.create_sheet("SimulationMarkets"), mcols, frame_rows(rep.markets, mcols), formats=mformats,
            widths={"local_start": 21, "timezone": 20})
-    wcols = ["queue", "predicted_asa", "simulated_asa", "asa_ci", "predicted_sl", "simulated_sl", "sl_ci",
-             "within_10pct", "why"]
-    write_table(wb.create_sheet("SimulationWeek"), wcols, frame_rows(rep.weekly, wcols),
-           formats={"predicted_asa": "0.0", "simulated_asa": "0.0", "asa_ci": "0.0", "predicted_sl": "0.0%",
-                    "simulated_sl": "0.0%", "sl_ci": "0.0%"}, widths={"why": 100})
+    week = ["predicted_asa", "simulated_asa", "asa_ci", "predicted_sl", "simulated_sl", "sl_ci", "predicted_csl",
+            "simulated_csl", "csl_ci", "predicted_abandon", "simulated_abandon", "abandon_ci", "predicted_targets_met",
+            "simulated_targets_met"]
+    wformats = {c: "0.0" if "asa" in c else "0.0%" for c in week}
+    write_table(wb.create_sheet("SimulationWeek"), ["queue"] + week + ["within_10pct", "why"],
+                frame_rows(rep.weekly, ["queue"] + week + ["within_10pct", "why"]), formats=wformats,
+                widths={"why": 100})
+    if rep.market_weekly is not None:
+        write_table(wb.create_sheet("SimulationWeekMarkets"), ["market"] + week,
+                    frame_rows(rep.market_weekly, ["market"] + week), formats=wformats)
+
+
+def write_rounds(wb: Workbook, rounds: pd.DataFrame) -> None:
+    """The correction rounds: each rota's cost, its misses in play and targets met, the kept one marked."""
+    formats = {"wages": "#,##0.00", "shortfall_hours": "0.00", "total": "#,##0.00", "missed_hours": "0.00",
+               "score": "#,##0.00", "targets_met": "0.0%", "worst_met": "0.0%", "solve_seconds": "0.0",
+               "simulate_seconds": "0.0"}
+    ws = wb.create_sheet("Rounds")
+    columns = list(rounds.columns)
+    write_table(ws, columns, frame_rows(rounds.assign(kept=rounds["kept"].map({True: "yes", False: ""})), columns),
+                formats=formats, widths={"worst_queue": 12})
 
 
 def build_review_workbook(cells: pd.DataFrame, gaps: pd.DataFrame | None, title: str, stamp: datetime,

@@ -20,7 +20,7 @@ import pytz
 
 from scheduler.domain import (
     Agent, clock_text, CostSettings, FairnessSettings, ForecastRow, Leave, Market, PlanSettings, Policy, Request,
-    RequestSettings, RuleSettings, Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
+    RequestSettings, RuleSettings, SimulationSettings, Scenario, ShiftTemplate, Site, SolverSettings, Targets, TARGET_FIELDS,
 )
 from scheduler.errors import Problems, RotaError
 from scheduler.io.drivers import read_events, read_streams
@@ -41,7 +41,7 @@ def load_policy(folder: Path, problems: Problems) -> Policy:
 
     sections = {"plan": PlanSettings, "targets": Targets, "rules": RuleSettings,
                 "costs": CostSettings, "solver": SolverSettings, "fairness": FairnessSettings,
-                "requests": RequestSettings}
+                "requests": RequestSettings, "simulation": SimulationSettings}
     built = {}
     for section, cls in sections.items():
         given = data.get(section, {})

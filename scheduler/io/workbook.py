@@ -55,6 +55,10 @@ class RunInfo:
     # Summary items of the run: a re-plan's (from, frozen shifts, changes), --compare-unfair's; a re-plan's Changes rows.
     extra_items: list[tuple[str, object, str | None]] = field(default_factory=list)
     changes: list[dict] | None = None
+    # Where the plan was played (`scheduler.promise`): per queue the simulated "asa", "asa_ci", "targets_met"
+    # and the formulas' "asa_formula", "targets_met_formula"; and what played it ("simulation, 10 runs ...").
+    simulated: dict[str, dict[str, float]] | None = None
+    simulated_by: str = ""
 
 
 def roster_records(ev: Evaluation) -> list[dict]:
@@ -218,9 +222,9 @@ def write_schedule(ws: Worksheet, ev: Evaluation) -> None:
 
 
 COVERAGE_COLUMNS = ["queue", "interval_start", "questions", "arrivals", "required", "scheduled", "gap",
-                    "shortfall_hours", "asa_seconds", "service_level", "complex_service_level", "abandon_rate",
+                    "shortfall_hours", "serving", "backlog", "asa_seconds", "service_level", "complex_service_level", "abandon_rate",
                     "occupancy", "targets_met"]
-KPI_FORMATS = {"questions": "0.0", "arrivals": "0.0", "scheduled": "0.00", "gap": "0.00", "shortfall_hours": "0.00",
+KPI_FORMATS = {"questions": "0.0", "arrivals": "0.0", "scheduled": "0.00", "serving": "0.00", "backlog": "0.0", "gap": "0.00", "shortfall_hours": "0.00",
                "asa_seconds": "0.0", "service_level": "0.0%", "complex_service_level": "0.0%",
                "abandon_rate": "0.0%", "occupancy": "0.0%", "required": "0.00"}
 
@@ -279,7 +283,7 @@ def queue_charts(ws: Worksheet, df: pd.DataFrame, columns: list[str], series: li
 
 
 MARKET_COLUMNS = ["market", "local_start", "timezone", "queue", "questions", "arrivals", "required", "scheduled",
-                  "gap", "asa_seconds", "service_level", "complex_service_level", "abandon_rate", "occupancy",
+                  "gap", "serving", "asa_seconds", "service_level", "complex_service_level", "abandon_rate", "occupancy",
                   "targets_met"]
 
 
@@ -363,8 +367,19 @@ def summary_items(ev: Evaluation, info: RunInfo) -> list[tuple[str, object, str 
               ("shortfall_cost", round(ev.shortfall_cost, 2), "#,##0.00"),
               ("total", round(ev.total, 2), "#,##0.00")]
     items += [(f"shortfall_hours_{q}", round(v, 2), "0.00") for q, v in ev.shortfall_by_queue().items()]
-    items += [(f"targets_met_{q}", v, "0.0%") for q, v in ev.targets_met_by_queue().items()]
-    items += [(f"asa_{q}", v, "0.0") for q, v in ev.asa_by_queue().items()]
+    if info.simulated:
+        # The promise is what the play gave; the formulas' figures stand beside it.
+        items.append(("targets_from", info.simulated_by, None))
+        sim = info.simulated
+        items += [(f"targets_met_{q}", sim[q]["targets_met"], "0.0%") for q in sim]
+        items += [(f"asa_{q}", sim[q]["asa"], "0.0") for q in sim]
+        items += [(f"asa_{q}_ci", sim[q]["asa_ci"], "0.0") for q in sim]
+        items += [(f"targets_met_{q}_formula", sim[q]["targets_met_formula"], "0.0%") for q in sim]
+        items += [(f"asa_{q}_formula", sim[q]["asa_formula"], "0.0") for q in sim]
+    else:
+        items.append(("targets_from", "formulas (Erlang per interval, with the backlog carried)", None))
+        items += [(f"targets_met_{q}", v, "0.0%") for q, v in ev.targets_met_by_queue().items()]
+        items += [(f"asa_{q}", v, "0.0") for q, v in ev.asa_by_queue().items()]
     items += [(f"unstaffed_hours_{q}", v, "0.0") for q, v in ev.unstaffed_hours_by_queue().items()]
     items += people_items(ev)
     items += [("rule_breaks", len(ev.breaks), "0")]

@@ -16,13 +16,12 @@ markets with questions in that interval.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from scheduler.staffing import erlang
+from scheduler.staffing import backlog
 from scheduler.staffing.erlang_batch import required_servers_batch
 from scheduler.calendar import Grid
 from scheduler.drivers import questions_on_grid
@@ -46,6 +45,10 @@ class QueueLoad:
     concurrency: int
     patience_seconds: np.ndarray  # NaN where abandonment is not modelled
     targets: dict[str, np.ndarray]  # strictest target per interval, by Targets field
+    # Where only some markets give a patience: the share of arrivals that do, and their mean patience (the
+    # staffing formulas model none there; the predicted KPIs let those viewers leave).
+    patient_share: np.ndarray | None = None
+    patient_seconds: np.ndarray | None = None
 
 
 @dataclass
@@ -78,6 +81,10 @@ def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], d
             patience = 1.0 / theta
         else:
             patience = np.full(grid.size, np.nan)
+        patient = np.array([[1.0 if m.patience_seconds else 0.0] for m in ms])
+        share = (weights * patient).sum(axis=0)
+        rate = (weights * np.array([[1.0 / m.patience_seconds if m.patience_seconds else 0.0] for m in ms])).sum(axis=0)
+        patient_seconds = np.where(rate > 0, share / np.where(rate > 0, rate, 1.0), np.nan)
         active = arr > 0
         any_active = active.any(axis=0)
         binding = np.where(any_active, active, True)  # no questions: all markets' targets (harmless)
@@ -89,7 +96,7 @@ def queue_loads(scenario: Scenario, grid: Grid) -> tuple[dict[str, QueueLoad], d
             else:
                 targets[name] = np.where(binding, values, -np.inf).max(axis=0)
         loads[q.queue] = QueueLoad(q, questions, arrivals, handle,
-                                   min(m.concurrency for m in ms), patience, targets)
+                                   min(m.concurrency for m in ms), patience, targets, share, patient_seconds)
     return loads, per_market, outside, notes
 
 
@@ -111,31 +118,16 @@ def required_agents(load: QueueLoad, interval_seconds: float) -> tuple[np.ndarra
 
 
 def achieved(load: QueueLoad, interval_seconds: float, scheduled: np.ndarray) -> pd.DataFrame:
-    """KPIs the queue gets from `scheduled` agents (fractional: breaks, partial intervals).
+    """KPIs the queue gets from `scheduled` agents of its own (fractional: breaks, partial intervals).
 
     Scheduled agents lose the shrinkage share first and count as the nearest
     whole number of chat servers, so a plan that meets the requirement meets
-    every target, and one well below it is shown honestly.
+    every target, and one well below it is shown honestly. Each interval
+    starts with the questions the one before left waiting (`backlog`), so a
+    short hour also shows in the hour after it.
     """
-    rows = []
-    for i, n in enumerate(scheduled):
-        servers = math.floor(n * (1 - load.targets["shrinkage"][i]) * load.concurrency + 0.5)
-        patience = load.patience_seconds[i]
-        k = erlang.kpis(load.arrivals[i] / interval_seconds, load.handle_seconds[i], servers,
-                        None if np.isnan(patience) else float(patience),
-                        load.targets["answer_within_seconds"][i], load.targets["complex_answer_within_seconds"][i])
-        rows.append((k.asa_seconds, k.service_level, k.complex_service_level, k.abandon_rate, k.occupancy,
-                     _meets(k, load, i)))
-    return pd.DataFrame(rows, columns=["asa_seconds", "service_level", "complex_service_level",
-                                       "abandon_rate", "occupancy", "targets_met"])
-
-
-def _meets(k: erlang.Kpis, load: QueueLoad, i: int) -> bool:
-    t = load.targets
-    return erlang.meets(k, erlang.Targets(
-        t["first_response_seconds"][i], t["service_level"][i], t["answer_within_seconds"][i],
-        t["complex_answer_within_seconds"][i], t["max_abandon_rate"][i], t["max_occupancy"][i],
-    ), with_patience=not np.isnan(load.patience_seconds[i]))
+    groups = [{(load.queue.queue,): float(n)} for n in scheduled]
+    return backlog.predict({load.queue.queue: load}, interval_seconds, groups)[load.queue.queue]
 
 
 def compute_staffing(scenario: Scenario, grid: Grid) -> Staffing:

@@ -18,7 +18,8 @@ from scheduler.calendar import Grid, to_local
 from scheduler.continuity import Held
 from scheduler.cpsat import run_solver
 from scheduler.domain import Scenario
-from scheduler.staffing import Staffing, achieved
+from scheduler.staffing import Staffing
+from scheduler.staffing.backlog import predict
 from scheduler.validate.placed import Shift
 from scheduler.week import SCALE, interval_overlaps, required_units, row_queues
 
@@ -28,8 +29,48 @@ def coverage_shortfall(scenario: Scenario, grid: Grid, staffing: Staffing,
     """The coverage rule on a fixed roster: per queue and interval, required against scheduled agents and
     the shortfall (`coverage_frame`), with the queue assignment's worst solver status. `carried`: last
     week's shifts, which work the minutes they run into the week."""
-    minutes, status = assign_queues(scenario, grid, staffing, shifts, carried=carried)
-    return coverage_frame(scenario, grid, staffing, minutes), status
+    worked, allowed = on_duty(scenario, grid, shifts, carried)
+    minutes, status = _assign(scenario, grid, staffing, worked, allowed)
+    steps = STEPS if grid.interval_minutes % STEPS == 0 else 1
+    groups = serving_groups(staffing, grid.interval_minutes // steps,
+                            *on_duty(scenario, grid, shifts, carried, grid.interval_minutes // steps))
+    return coverage_frame(scenario, grid, staffing, minutes, groups, steps), status
+
+
+# Steps per interval at which the predicted KPIs follow who is on duty: 15 minutes on an hourly grid, so two
+# agents on break at once show as the quarter hours nobody answers.
+STEPS = 4
+
+
+def on_duty(scenario: Scenario, grid: Grid, shifts: list[Shift], carried: list[Held] = (), step: int | None = None
+            ) -> tuple[dict[int, dict[str, int]], dict[tuple[str, int], tuple[str, ...]]]:
+    """Minutes each agent works in each interval (or each `step` minutes), and the queues they may serve."""
+    I = step or grid.interval_minutes
+    n = grid.minutes // I
+    worked: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    allowed: dict[tuple[str, int], tuple[str, ...]] = {}
+    worked_by = [(s.row.agent_id, s.row.queues, s.worked_spans()) for s in shifts]
+    worked_by += [(h.agent_id, h.languages, h.worked_spans()) for h in carried]
+    for a, languages, spans in worked_by:
+        queues = row_queues(scenario, a, languages)
+        for st, e in spans:
+            for i, mins in interval_overlaps(st, e, I, n):
+                worked[i][a] += mins
+                allowed[(a, i)] = queues
+    return worked, allowed
+
+
+def serving_groups(staffing: Staffing, step: int, worked: dict[int, dict[str, int]],
+                   allowed: dict[tuple[str, int], tuple[str, ...]]) -> list[dict[tuple[str, ...], float]]:
+    """Per step, agents on duty (fractions of the step) by the set of queues they can answer: what the
+    predicted response times are drawn from (`staffing.backlog.predict`), whoever the rule counts where."""
+    groups: list[dict[tuple[str, ...], float]] = [defaultdict(float) for _ in range(staffing.grid.minutes // step)]
+    for i, per in worked.items():
+        for a, w in per.items():
+            queues = tuple(q for q in allowed[(a, i)] if q in staffing.loads)
+            if queues and w > 0:
+                groups[i][queues] += w / step
+    return groups
 
 
 def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Shift],
@@ -41,17 +82,14 @@ def assign_queues(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: li
     directly. Returns worked minutes per
     (agent, interval, queue) and the worst solver status met.
     """
-    I, n = grid.interval_minutes, grid.size
-    worked: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    allowed: dict[tuple[str, int], tuple[str, ...]] = {}
-    worked_by = [(s.row.agent_id, s.row.queues, s.worked_spans()) for s in shifts]
-    worked_by += [(h.agent_id, h.languages, h.worked_spans()) for h in carried]
-    for a, languages, spans in worked_by:
-        queues = row_queues(scenario, a, languages)
-        for st, e in spans:
-            for i, mins in interval_overlaps(st, e, I, n):
-                worked[i][a] += mins
-                allowed[(a, i)] = queues
+    worked, allowed = on_duty(scenario, grid, shifts, carried)
+    return _assign(scenario, grid, staffing, worked, allowed, time_limit)
+
+
+def _assign(scenario: Scenario, grid: Grid, staffing: Staffing, worked: dict[int, dict[str, int]],
+            allowed: dict[tuple[str, int], tuple[str, ...]], time_limit: float = 10.0
+            ) -> tuple[dict[tuple[str, int, str], int], str]:
+    I = grid.interval_minutes
     required = required_units(staffing, I)
     minutes: dict[tuple[str, int, str], int] = {}
     status = "OPTIMAL"
@@ -132,9 +170,14 @@ def _interval_model(worked: dict[str, int], allowed: dict[str, tuple[str, ...]],
     return model, serve, sum(shortfall) if shortfall else 0
 
 
-def coverage_frame(scenario: Scenario, grid: Grid, staffing: Staffing, minutes: dict[tuple[str, int, str], int]) -> pd.DataFrame:
-    """Per queue and interval: required against scheduled agents, the shortfall, and the KPIs achieved."""
+def coverage_frame(scenario: Scenario, grid: Grid, staffing: Staffing, minutes: dict[tuple[str, int, str], int],
+                   groups: list[dict[tuple[str, ...], float]], steps: int = 1) -> pd.DataFrame:
+    """Per queue and interval: required against scheduled agents and the shortfall (the rule), and the KPIs
+    viewers are predicted to get from the agents serving each queue (`serving`: a bilingual agent answers
+    whichever of their queues waited longest, so they serve where the pressure is, not where the rule
+    counts them) with the backlog each interval inherits."""
     I = grid.interval_minutes
+    predicted = predict(staffing.loads, I * 60.0, groups, steps)
     frames = []
     for q, load in staffing.loads.items():
         scheduled = np.zeros(grid.size)
@@ -144,19 +187,18 @@ def coverage_frame(scenario: Scenario, grid: Grid, staffing: Staffing, minutes: 
         base = staffing.frame[staffing.frame["queue"] == q]
         required = base["required"].to_numpy()
         served = np.minimum(scheduled, required)
-        kpi = achieved(load, I * 60.0, scheduled)
         frames.append(pd.DataFrame({
             "queue": q, "interval": np.arange(grid.size), "interval_start": base["interval_start"].to_numpy(),
             "questions": load.questions, "arrivals": load.arrivals, "required": required,
             "scheduled": np.round(scheduled, 4), "gap": np.round(scheduled - required, 4),
             "shortfall_hours": np.round((required - served) * I / 60, 4),
-        }).join(kpi))
+        }).join(predicted[q]))
     return pd.concat(frames, ignore_index=True)
 
 
 def markets_frame(scenario: Scenario, grid: Grid, staffing: Staffing, coverage: pd.DataFrame) -> pd.DataFrame:
     """The coverage of each market's queue in the market's local time."""
-    kpi_cols = ["required", "scheduled", "gap", "asa_seconds", "service_level", "complex_service_level",
+    kpi_cols = ["required", "scheduled", "gap", "serving", "asa_seconds", "service_level", "complex_service_level",
                 "abandon_rate", "occupancy", "targets_met"]
     merged = staffing.markets.merge(coverage[["queue", "interval"] + kpi_cols], on=["queue", "interval"], how="left")
     tz = {m: scenario.markets[m].timezone for m in scenario.markets}
