@@ -18,14 +18,14 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
 
 import pandas as pd
 
 from scheduler.plan import Plan, make_plan
-from scheduler.simulate import SimulationReport, compare, run_many
+from scheduler.simulate import SimulationReport, compare, run_many, run_serial
 from scheduler.staffing import Staffing
 
 
@@ -64,7 +64,7 @@ class Promise:
     runs: int
     seed: int
     seconds: float  # simulation wall time, all rounds
-    queues: pd.DataFrame = field(default_factory=pd.DataFrame)  # per queue: simulated against predicted, week
+    first_report: SimulationReport | None = None  # the first solve's play (the kept one's is `report`)
 
     @property
     def label(self) -> str:
@@ -105,8 +105,11 @@ def play(plan: Plan, runs: int, seed: int, processes: int | None = None, schedul
     ev = plan.evaluation
     shifts = [s for s in ev.shifts if 0 <= s.start < plan.grid.minutes]
     started = time.perf_counter()
-    results = run_many(plan.scenario, plan.grid, plan.staffing, shifts, runs, seed, processes=processes,
-                       scheduler=scheduler, echo=echo)
+    if scheduler == HERE:
+        results = run_serial(plan.scenario, plan.grid, plan.staffing, shifts, runs, seed)
+    else:
+        results = run_many(plan.scenario, plan.grid, plan.staffing, shifts, runs, seed, processes=processes,
+                           scheduler=scheduler, echo=echo)
     if results is None:
         return None, time.perf_counter() - started
     return compare(ev, results), time.perf_counter() - started
@@ -154,15 +157,18 @@ def time_split(limit: float, rounds: int) -> tuple[float, float]:
 
 
 FIRST_SHARE = 0.7
+MIN_ROUND = 1.0  # seconds of search below which a round is not worth starting
 
 
 def promise(plan: Plan, *, runs: int, rounds: int = 0, seed: int | None = None, week: date | None = None,
-            round_limit: float = 0.0, workers: int | None = None, processes: int | None = None,
+            round_seconds: float = 0.0, overhead: float = 0.0, workers: int | None = None,
+            processes: int | None = None,
             scheduler: str | None = None, echo: Callable[[str], None] | None = None,
             progress=None, start_of=None) -> Promise | None:
-    """Play the plan, then correct it for up to `rounds` rounds (each a solve of `round_limit` seconds from
-    the current rota, against the requirement raised where play missed); keep the best by score. None when
-    interrupted during the first play. `start_of(plan)`: the warm start a round gives the search (default:
+    """Play the plan, then correct it for up to `rounds` rounds (each a solve from the current rota against
+    the requirement raised where play missed, the rounds together within `round_seconds` of wall clock, the
+    play aside; `overhead`: what a plan takes beside its search, building the model and evaluating, as the
+    first one measured); keep the best by score. None when interrupted during the first play. `start_of(plan)`: the warm start a round gives the search (default:
     the plan's own rota)."""
     first = seed if seed is not None else plan.scenario.policy.solver.seed
     say = echo or (lambda line: None)
@@ -173,32 +179,47 @@ def promise(plan: Plan, *, runs: int, rounds: int = 0, seed: int | None = None, 
             return fixed_shifts(current.scenario, [s.row for s in current.evaluation.shifts], "round")
     from scheduler.executor import session
 
+    if scheduler is None and runs <= FEW_RUNS:
+        return _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, workers, processes, HERE,
+                        say, progress, start_of)
     with session(scheduler, max(1, min(processes or os.cpu_count() or 1, runs))) as where:
-        return _promise(plan, runs, rounds, seed, first, week, round_limit, workers, processes, where, say, echo,
-                        progress, start_of)
+        return _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, workers, processes, where,
+                        say, progress, start_of)
 
 
-def _promise(plan, runs, rounds, seed, first, week, round_limit, workers, processes, scheduler, say, echo, progress,
-             start_of) -> Promise | None:
+# A few runs are played here, one after another: starting a local cluster's worker processes takes longer.
+FEW_RUNS = 3
+HERE = "in this process"
+
+
+def _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, workers, processes, scheduler, say,
+             progress, start_of) -> Promise | None:
     report, seconds = play(plan, runs, first, processes, scheduler)
     if report is None:
         return None
     history = [score_round(0, plan, report)]
     say(_round_line(history[-1]))
     best = (history[0].score, plan, report)
-    current, current_report, extra = plan, report, {}
+    current, current_report, extra, spent = plan, report, {}, 0.0
     for k in range(1, rounds + 1):
         misses = missed(current_report)
         if misses.empty:
             say(f"round {k}: nothing to correct (every covered interval meets its targets in play)")
             break
+        # This round's share of what is left, less what building and evaluating a plan takes beside the search.
+        limit = (round_seconds - spent) / (rounds - k + 1) - overhead
+        if limit < MIN_ROUND:
+            say(f"round {k}: no time left in the limit for another round ({max(limit, 0):.1f} s)")
+            break
         for q, i in zip(misses["queue"], misses["interval"]):
             extra[(q, int(i))] = extra.get((q, int(i)), 0.0) + 1.0
         started = time.perf_counter()
-        p = make_plan(plan.scenario, week, time_limit=round_limit, workers=workers, seed=seed, progress=progress,
+        p = make_plan(plan.scenario, week, time_limit=limit, workers=workers, seed=seed, progress=progress,
                       start=start_of(current) if start_of else None, requirement=raise_requirement(plan.staffing, extra),
                       kept_rows=plan.kept_rows)
         solved = time.perf_counter() - started
+        spent += solved
+        overhead = max(0.0, solved - p.result.seconds)
         rep, sim_seconds = play(p, runs, first, processes, scheduler)
         seconds += sim_seconds
         if rep is None:
@@ -223,7 +244,7 @@ def _promise(plan, runs, rounds, seed, first, week, round_limit, workers, proces
         r.objective = kept.evaluation.objective
         r.gap = max(0.0, (r.objective - r.bound) / r.objective) if r.objective > 0 and r.bound == r.bound else math.nan
         r.seconds = first_solve.seconds + sum(h.solve_seconds for h in history[1:])
-    return Promise(kept, kept_report, history, runs, first, seconds)
+    return Promise(kept, kept_report, history, runs, first, seconds, report)
 
 
 def _round_line(r: Round) -> str:

@@ -147,9 +147,9 @@ def _play_settings(scenario, runs: int | None, rounds: int | None) -> tuple[int,
     return runs, (sim.rounds if rounds is None else rounds) if runs else 0
 
 
-def _play(plan, runs: int, rounds: int, round_limit: float, seed: int | None, week, workers, quiet: bool,
-          progress=None):
-    """The plan's promise: play the rota (and correct it in rounds of `round_limit` seconds each). Returns
+def _play(plan, runs: int, rounds: int, round_seconds: float, overhead: float, seed: int | None, week, workers,
+          quiet: bool, progress=None):
+    """The plan's promise: play the rota (and correct it in rounds, within `round_seconds` together). Returns
     the `Promise`, or None when the play is off or was interrupted (the plan then stands on its formulas)."""
     from scheduler.promise import promise
 
@@ -158,8 +158,8 @@ def _play(plan, runs: int, rounds: int, round_limit: float, seed: int | None, we
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
     click.echo(f"playing the rota chat by chat: {runs} runs" + (f", up to {rounds} correction rounds" if rounds else ""),
                err=True)
-    p = promise(plan, runs=runs, rounds=rounds, seed=seed, week=week, round_limit=round_limit, workers=workers,
-                echo=say, progress=progress)
+    p = promise(plan, runs=runs, rounds=rounds, seed=seed, week=week, round_seconds=round_seconds, overhead=overhead,
+                workers=workers, echo=say, progress=progress)
     if p is None:
         click.echo("interrupted: the plan is written with the formulas' figures, without its play", err=True)
     return p

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -140,14 +141,18 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
     runs, rounds = _play_settings(sc, simulate_runs, simulation_rounds)
-    first, per_round = time_split(limit, rounds)
+    first, _ = time_split(limit, rounds)
     click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
                f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s"
-               + (f" ({first:g} s, then {rounds} x {per_round:g} s for the correction rounds)" if rounds else ""),
+               + (f" ({first:g} s, then the rest for up to {rounds} correction round{'s' if rounds > 1 else ''})"
+                  if rounds else ""),
                err=True)
     progress = None if quiet else progress_printer(lambda line: click.echo(line, err=True))
+    started = time.perf_counter()
     p = make_plan(sc, week, time_limit=first, workers=workers, seed=seed, progress=progress)
-    played = _play(p, runs, rounds, per_round, seed, week, workers, quiet) if not p.result.interrupted else None
+    wall = time.perf_counter() - started
+    played = _play(p, runs, rounds, limit - wall, wall - p.result.seconds, seed, week, workers, quiet) \
+        if not p.result.interrupted else None
     if played is not None:
         p = played.plan
     info = _with_play(p.info, played)
@@ -254,11 +259,13 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     click.echo(f"re-planning {sc.name} {grid.label} from {R.local_text(start, grid)} ({published})", err=True)
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
     runs, rounds = _play_settings(sc, simulate_runs, simulation_rounds)
-    first, per_round = time_split(limit, rounds)
+    first, _ = time_split(limit, rounds)
     progress = None if quiet else progress_printer(lambda line: click.echo(line, err=True))
+    started = time.perf_counter()
     r = R.replan(sc, published, start, time_limit=first, workers=workers, seed=seed, progress=progress)
-    played = _play(r.plan, runs, rounds, per_round, seed, r.plan.grid.first_day, workers, quiet) \
-        if not r.plan.result.interrupted else None
+    wall = time.perf_counter() - started
+    played = _play(r.plan, runs, rounds, limit - wall, wall - r.plan.result.seconds, seed, r.plan.grid.first_day,
+                   workers, quiet) if not r.plan.result.interrupted else None
     if played is not None and played.plan is not r.plan:
         r = R.with_plan(r, played.plan)
     info = _with_play(r.plan.info, played)
