@@ -133,7 +133,7 @@ def test_same_inputs_and_seed_give_the_same_plan_byte_for_byte(tmp_path):
     for run in ("a", "b"):
         out = tmp_path / run
         r = subprocess.run([sys.executable, "-m", "scheduler", "plan", "inputs/sample", "--week", "2026-11-30",
-                            "--time-limit", "6", "--seed", "3", "--simulate-runs", "2", "--simulation-rounds", "0", "--quiet", "--out", str(out)],
+                            "--time-limit", "4", "--seed", "3", "--simulate-runs", "2", "--simulation-rounds", "0", "--quiet", "--out", str(out)],
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
         assert "a rerun may give a different plan" not in r.stderr

@@ -8,6 +8,7 @@ own small CP-SAT problem per interval and never reads the planning model.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -31,15 +32,21 @@ def coverage_shortfall(scenario: Scenario, grid: Grid, staffing: Staffing,
     week's shifts, which work the minutes they run into the week."""
     worked, allowed = on_duty(scenario, grid, shifts, carried)
     minutes, status = _assign(scenario, grid, staffing, worked, allowed)
-    steps = STEPS if grid.interval_minutes % STEPS == 0 else 1
-    groups = serving_groups(staffing, grid.interval_minutes // steps,
-                            *on_duty(scenario, grid, shifts, carried, grid.interval_minutes // steps))
-    return coverage_frame(scenario, grid, staffing, minutes, groups, steps), status
+    step = duty_step(grid, shifts, carried)
+    groups = serving_groups(staffing, step, *on_duty(scenario, grid, shifts, carried, step))
+    return coverage_frame(scenario, grid, staffing, minutes, groups, grid.interval_minutes // step), status
 
 
-# Steps per interval at which the predicted KPIs follow who is on duty: 15 minutes on an hourly grid, so two
-# agents on break at once show as the quarter hours nobody answers.
-STEPS = 4
+def duty_step(grid: Grid, shifts: list[Shift], carried: list[Held] = ()) -> int:
+    """The minutes at which the predicted KPIs follow who is on duty: as fine as the roster's starts, ends and
+    breaks fall (two agents on break at once show as the half hour nobody answers), never below a quarter
+    hour; the interval itself where everything starts and ends on it."""
+    step = grid.interval_minutes
+    for spans in [s.worked_spans() for s in shifts] + [h.worked_spans() for h in carried]:
+        for a, b in spans:
+            step = math.gcd(step, int(a) % grid.interval_minutes, int(b) % grid.interval_minutes)
+    step = max(step, 15)
+    return step if grid.interval_minutes % step == 0 else grid.interval_minutes
 
 
 def on_duty(scenario: Scenario, grid: Grid, shifts: list[Shift], carried: list[Held] = (), step: int | None = None
