@@ -420,11 +420,11 @@ def _why(evaluation, queue: str) -> str:
                  and queue in row_queues(evaluation.scenario, s.row.agent_id, s.row.queues))
     reasons = []
     if short:
-        reasons.append(f"{short} intervals below the requirement: queues carry over from one interval to the next, "
-                       "which the per-interval formulas do not see")
+        reasons.append(f"{short} intervals below the requirement: their backlog carries into the next, which the "
+                       "prediction follows as a fluid queue, least surely where the agents only just keep up")
     if shared:
         reasons.append(f"{shared} shifts of agents who also serve another queue: they answer whichever of their "
-                       "queues waited longest, not the one the plan counted them in")
+                       "queues waited longest, which the prediction deals out only on average")
     return "; ".join(reasons) or "arrivals bunch within intervals and handle times vary"
 
 
