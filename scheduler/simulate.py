@@ -110,6 +110,10 @@ def simulate(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Sh
     for ag in agents.values():
         for q in ag.queues:
             by_queue[q].append(ag)
+    # Who is at the desk now, per queue: an arrival looks among them, not among every agent of the week (a
+    # 1,000-agent week spent most of its play scanning agents off duty). Kept in `by_queue`'s order.
+    position = {q: {ag.agent_id: i for i, ag in enumerate(members)} for q, members in by_queue.items()}
+    present: dict[str, dict[str, _Agent]] = {q: {} for q in staffing.loads}
 
     waiting: dict[str, deque[int]] = {q: deque() for q in staffing.loads}
     answered = np.full(len(chats), np.nan)
@@ -145,18 +149,24 @@ def simulate(scenario: Scenario, grid: Grid, staffing: Staffing, shifts: list[Sh
 
     def _duty(ag: _Agent, change: int) -> None:
         ag.on_duty += change
+        if ag.on_duty > 0:
+            for q in ag.queues:
+                present[q][ag.agent_id] = ag
+        else:
+            for q in ag.queues:
+                present[q].pop(ag.agent_id, None)
         if change > 0:
             pull(ag)
 
     def arrive(k: int) -> None:
         c = chats[k]
-        free = [ag for ag in by_queue.get(c.queue, ()) if ag.on_duty > 0 and ag.busy < ag.capacity]
+        free = [ag for ag in present.get(c.queue, {}).values() if ag.busy < ag.capacity]
         if free and not waiting[c.queue]:
             start(k, max(free, key=lambda ag: (ag.capacity - ag.busy, ag.agent_id)))
             return
         waiting[c.queue].append(k)
         if free:  # others waited longer: serve in order
-            for ag in free:
+            for ag in sorted(free, key=lambda ag: position[c.queue][ag.agent_id]):
                 pull(ag)
         if math.isfinite(c.patience) and np.isnan(answered[k]):
             env.timeout(c.patience).callbacks.append(lambda _e: leave(k))

@@ -63,6 +63,9 @@ def eligible_queues(scenario: Scenario) -> dict[str, tuple[str, ...]]:
 
 
 def row_queues(scenario: Scenario, agent_id: str, languages: tuple[str, ...]) -> tuple[str, ...]:
-    """The queues a roster row lets its agent serve: those of the row's languages that the agent speaks."""
-    language = {q.queue: q.language for q in scenario.queues}
-    return tuple(q for q in eligible_queues(scenario)[agent_id] if language[q] in languages)
+    """The queues a roster row lets its agent serve: those of the row's languages that the agent speaks, in
+    the agent's language order (`eligible_queues` for this one agent: called once per shift, it must not
+    look at every agent)."""
+    queues = scenario.queues
+    return tuple(q.queue for lang in scenario.agents[agent_id].languages if lang in languages
+                 for q in queues if q.language == lang)
