@@ -147,13 +147,10 @@ def raise_requirement(staffing: Staffing, extra: dict[tuple[str, int], float]) -
     return replace(staffing, frame=frame)
 
 
-def time_split(limit: float, rounds: int) -> tuple[float, float]:
-    """The first solve's share of the time limit and each round's: a round starts from the current rota and
-    only moves what the raise asks, so it needs far less than a plan from nothing."""
-    if rounds <= 0:
-        return limit, 0.0
-    first = limit * FIRST_SHARE
-    return first, (limit - first) / rounds
+def first_limit(limit: float, rounds: int) -> float:
+    """The first solve's share of the time limit; the rounds share what it leaves. A round starts from the
+    current rota and only moves what the raise asks, so it needs far less than a plan from nothing."""
+    return limit * FIRST_SHARE if rounds > 0 else limit
 
 
 FIRST_SHARE = 0.7

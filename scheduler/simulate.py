@@ -28,6 +28,7 @@ from scheduler.calendar import Grid
 from scheduler.domain import Scenario
 from scheduler.week import row_queues
 from scheduler.staffing import Staffing, erlang
+from scheduler.staffing.backlog import meets_targets
 from scheduler.validate import Shift
 
 
@@ -394,13 +395,9 @@ def simulated_targets_met(cells: pd.DataFrame, staffing: Staffing) -> np.ndarray
         load = staffing.loads.get(row.queue)
         if load is None or not row.arrivals > 0 or row.sim_arrivals != row.sim_arrivals:
             continue
-        i, t = int(row.interval), load.targets
         got = erlang.Kpis(0, 0.0, _or(row.sim_service_level, 0.0), _or(row.sim_complex_service_level, 1.0),
                           _or(row.sim_asa_seconds, math.inf), _or(row.sim_abandon_rate, 0.0), 0.0)
-        out[k] = erlang.meets(got, erlang.Targets(
-            t["first_response_seconds"][i], t["service_level"][i], t["answer_within_seconds"][i],
-            t["complex_answer_within_seconds"][i], t["max_abandon_rate"][i], t["max_occupancy"][i]),
-            with_patience=not np.isnan(load.patience_seconds[i]))
+        out[k] = meets_targets(got, load, int(row.interval))
     return out
 
 

@@ -131,7 +131,7 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     from scheduler.calendar import planning_grid
     from scheduler.io.files import refuse_existing
     from scheduler.plan import make_plan, output_paths, write_outputs
-    from scheduler.promise import describe, time_split
+    from scheduler.promise import describe, first_limit
     from scheduler.summary import plan_report, progress_printer
 
     sc = _load(scenario, previous)
@@ -141,7 +141,7 @@ def plan(scenario: Path | None, week, out_dir, time_limit, workers, seed, force,
     refuse_existing(workbook, roster_csv, force=force)  # fail before a long solve, not after
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
     runs, rounds = _play_settings(sc, simulate_runs, simulation_rounds)
-    first, _ = time_split(limit, rounds)
+    first = first_limit(limit, rounds)
     click.echo(f"planning {sc.name} {grid.label} ({len(sc.agents)} agents, {len(sc.queues)} queues, "
                f"{grid.size} intervals of {grid.interval_minutes} min); time limit {limit:g} s"
                + (f" ({first:g} s, then the rest for up to {rounds} correction round{'s' if rounds > 1 else ''})"
@@ -247,7 +247,7 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     from scheduler.io.files import refuse_existing
     from scheduler.io.roster import read_roster, roster_week
     from scheduler.plan import output_paths, write_outputs
-    from scheduler.promise import describe, time_split
+    from scheduler.promise import describe, first_limit
     from scheduler.summary import progress_printer, replan_report
 
     sc = _load(scenario, previous)
@@ -259,7 +259,7 @@ def replan(scenario, published, since, out_dir, time_limit, workers, seed, previ
     click.echo(f"re-planning {sc.name} {grid.label} from {R.local_text(start, grid)} ({published})", err=True)
     limit = time_limit if time_limit is not None else sc.policy.solver.time_limit_seconds
     runs, rounds = _play_settings(sc, simulate_runs, simulation_rounds)
-    first, _ = time_split(limit, rounds)
+    first = first_limit(limit, rounds)
     progress = None if quiet else progress_printer(lambda line: click.echo(line, err=True))
     started = time.perf_counter()
     r = R.replan(sc, published, start, time_limit=first, workers=workers, seed=seed, progress=progress)

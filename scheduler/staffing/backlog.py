@@ -400,7 +400,7 @@ def predict(loads: dict, length: float, groups: list[dict[tuple[str, ...], float
             k = _combine([k for k, _ in parts])
             start_args, share, _ = calls[i * steps][q]
             rows[q].append((k.asa_seconds, k.service_level, k.complex_service_level, k.abandon_rate, k.occupancy,
-                            _meets(k, load, i), round(sum(n for _, n in parts) / len(parts), 4),
+                            meets_targets(k, load, i), round(sum(n for _, n in parts) / len(parts), 4),
                             round(start_args[6] * share, 2)))
     return {q: pd.DataFrame(rows[q], columns=KPI_COLUMNS) for q in loads}
 
@@ -486,7 +486,9 @@ KPI_COLUMNS = ["asa_seconds", "service_level", "complex_service_level", "abandon
                "serving", "backlog"]
 
 
-def _meets(k: erlang.Kpis, load, i: int) -> bool:
+def meets_targets(k: erlang.Kpis, load, i: int) -> bool:
+    """Whether KPIs meet every target of the queue (`QueueLoad`) in interval `i`: the formulas' and the
+    play's figures are judged by this one rule."""
     t = load.targets
     return erlang.meets(k, erlang.Targets(
         t["first_response_seconds"][i], t["service_level"][i], t["answer_within_seconds"][i],
