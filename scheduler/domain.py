@@ -95,7 +95,7 @@ class SimulationSettings:
     that correct the rota where the play misses a target the formulas counted met (docs/inputs.md)."""
 
     runs: int = setting(10, lo=0, hi=1000)  # 0: no play; the formulas' figures are the promise
-    rounds: int = setting(1, lo=0, hi=10)
+    rounds: int = setting(0, lo=0, hi=10)  # off: measured dearer on every family (docs/inputs.md)
 
 
 @dataclass(frozen=True)

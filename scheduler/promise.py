@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
@@ -165,8 +166,8 @@ def promise(plan: Plan, *, runs: int, rounds: int = 0, seed: int | None = None, 
     """Play the plan, then correct it for up to `rounds` rounds (each a solve from the current rota against
     the requirement raised where play missed, the rounds together within `round_seconds` of wall clock, the
     play aside; `overhead`: what a plan takes beside its search, building the model and evaluating, as the
-    first one measured); keep the best by score. None when interrupted during the first play. `start_of(plan)`: the warm start a round gives the search (default:
-    the plan's own rota)."""
+    first one measured); keep the best by score. None when interrupted during the first play.
+    `start_of(plan)`: the warm start a round gives the search (default: the plan's own rota)."""
     first = seed if seed is not None else plan.scenario.policy.solver.seed
     say = echo or (lambda line: None)
     if start_of is None:
@@ -176,10 +177,9 @@ def promise(plan: Plan, *, runs: int, rounds: int = 0, seed: int | None = None, 
             return fixed_shifts(current.scenario, [s.row for s in current.evaluation.shifts], "round")
     from scheduler.executor import session
 
-    if scheduler is None and runs <= FEW_RUNS:
-        return _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, workers, processes, HERE,
-                        say, progress, start_of)
-    with session(scheduler, max(1, min(processes or os.cpu_count() or 1, runs))) as where:
+    here = scheduler is None and runs <= FEW_RUNS
+    cluster = nullcontext(HERE) if here else session(scheduler, max(1, min(processes or os.cpu_count() or 1, runs)))
+    with cluster as where:
         return _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, workers, processes, where,
                         say, progress, start_of)
 
@@ -196,7 +196,7 @@ def _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, wor
         return None
     history = [score_round(0, plan, report)]
     say(_round_line(history[-1]))
-    best = (history[0].score, plan, report)
+    best = (history[0].score, plan, report, 0)
     current, current_report, extra, spent = plan, report, {}, 0.0
     for k in range(1, rounds + 1):
         misses = missed(current_report)
@@ -212,7 +212,7 @@ def _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, wor
             extra[(q, int(i))] = extra.get((q, int(i)), 0.0) + 1.0
         started = time.perf_counter()
         p = make_plan(plan.scenario, week, time_limit=limit, workers=workers, seed=seed, progress=progress,
-                      start=start_of(current) if start_of else None, requirement=raise_requirement(plan.staffing, extra),
+                      start=start_of(current), requirement=raise_requirement(plan.staffing, extra),
                       kept_rows=plan.kept_rows)
         solved = time.perf_counter() - started
         spent += solved
@@ -226,13 +226,12 @@ def _promise(plan, runs, rounds, seed, first, week, round_seconds, overhead, wor
         history.append(r)
         say(_round_line(r))
         if r.score < best[0] - 1e-6:
-            best = (r.score, p, rep)
+            best = (r.score, p, rep, k)
         current, current_report = p, rep
     history[0].simulate_seconds = round(seconds - sum(r.simulate_seconds for r in history[1:]), 1)
     history[0].solve_seconds = round(plan.result.seconds, 1)
-    _, kept, kept_report = best
-    for r in history:
-        r.kept = r.score == best[0] and not any(h.kept for h in history)
+    _, kept, kept_report, number = best
+    history[number].kept = True
     if kept is not plan:
         # The round's objective and bound are of the raised requirement; this week's are the evaluated
         # objective and the first solve's bound. Its time is every solve's.

@@ -48,7 +48,7 @@ simulation_rounds_option = click.option(
     "--simulation-rounds", type=click.IntRange(min=0, max=10), metavar="N",
     help="Up to N rounds that raise the requirement where the play misses a target the plan counted met, and "
          "plan again from the current rota; the best rota by total plus misses is kept (default: policy.toml "
-         "[simulation] rounds, 1). The rounds share the time limit with the first solve.")
+         "[simulation] rounds, 0). The rounds share the time limit with the first solve.")
 scheduler_option = click.option("--scheduler", metavar="tcp://HOST:8786", envvar="ROTA_SCHEDULER",
                                 help="Run on this Dask cluster (default: $ROTA_SCHEDULER, else a local cluster).")
 
