@@ -55,7 +55,8 @@ def one(family: str, size: int, limit: float, check_lp: bool, queue) -> None:
                "bound": r.bound, "gap": (ev.total - r.bound) / ev.total, "lp_bound": r.lp_bound,
                "wall_s": wall, "solve_s": r.seconds, "peak_mb": peak, "path": r.start or r.path,
                "lps": lps, "passes": [{"name": p.name, "seconds": round(p.seconds, 2), "wall_s": round(p.wall, 2),
-                                       "variables": p.variables}
+                                       "variables": p.variables, "objective": round(p.objective, 2),
+                                       "adopted": p.adopted}
                                       for p in r.passes]}
         if check_lp:
             from scheduler import model as M

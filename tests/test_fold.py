@@ -113,3 +113,122 @@ def test_a_kinds_work_is_dealt_out_whole_and_the_days_go_round(tmp_path):
     off = [[a for a in agents if out[(a, j)] == 0.0] for j in (tuesday, wednesday)]
     assert [len(x) for x in off] == [1, 1] and off[0] != off[1]
     assert set(out.values()) <= {0.0, 1.0}
+
+
+# ---------------------------------------------------------------- the folded LP dived, and dealt out
+
+def _held_nothing(members):
+    return {}, {a: 0 for a in members}, {a: 0 for a in members}
+
+
+def _rota_breaks(m, hint) -> list:
+    """The rules a hint's rota breaks, as the validator finds them."""
+    from scheduler.io.roster import row_from_plan
+    from scheduler.search import PlannedShift
+    from scheduler.validate import evaluate
+    from scheduler.week import eligible_queues
+
+    queues = eligible_queues(m.scenario)
+    rows = []
+    for (a, j), x in m.x.items():
+        if hint[x.Name()]:
+            on = [k for k, b in m.breaks.get((a, j), []) if hint[b.Name()]]
+            rows.append(row_from_plan(m.scenario, m.grid, PlannedShift(m.options[a][j], on[0] if on else None,
+                                                                       queues[a])))
+    return evaluate(m.scenario, m.grid, m.staffing, rows).breaks
+
+
+def test_a_folded_dive_makes_every_kinds_count_whole_and_its_dealing_keeps_every_rule(tmp_path):
+    from scheduler.search.greedy import dealt_hint_values
+    from scheduler.search.relax import LpBound
+    from scheduler.search.rounding import ShiftDive
+
+    agents = [agent(f"A{k}", min_hours=24) for k in range(4)] + [agent(f"B{k}", max_hours=24, max_days=4)
+                                                                 for k in range(3)]
+    m = _scenario(tmp_path, agents)
+    p = linear_program(m.model)
+    f = fold(p, [v.name for v in m.model.Proto().variables])
+    assert f.kinds == 2
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5, f), dive_pivots=10**6, prepared=(p, f, None))
+    dived = lp.rounded(wait=None)
+    assert dived is not None and lp.dive_rounds >= 1 and lp.dive_columns == len(f.lp.cost)
+    dived = np.array(dived)
+    counts = {}
+    for members in f.members:
+        for j in range(len(m.options[members[0]])):
+            c = sum(dived[m.x[(a, j)].Index()] for a in members)
+            assert abs(c - round(c)) < 1e-6  # a whole number of the kind's agents on every shift
+            counts[(members[0], j)] = round(c)
+    assert p.cost @ dived + p.offset >= lp.result() - 1e-6 * abs(lp.result())
+    hint, _ = dealt_hint_values(m, dived, f.members)
+    assert _rota_breaks(m, hint) == []
+    # The shifts the dive counted are dealt to the kind's agents, all but one: the dealing finds no weeks of
+    # the three B agents (24 hours, 4 days at most) that hold them all.
+    dealt = {(members[0], j): sum(hint[m.x[(a, j)].Name()] for a in members)
+             for members in f.members for j in range(len(m.options[members[0]]))}
+    assert sum(counts.values()) > 20
+    assert sum(min(dealt[k], c) for k, c in counts.items()) == sum(counts.values()) - 1
+
+
+def test_dealing_never_gives_an_agent_two_shifts_without_the_rest_between_them(tmp_path):
+    """Two alike agents; Monday's 17:00 shift and 07:00 one, and Tuesday's 07:00 twice. Whoever works
+    Monday evening cannot work Tuesday at 07:00 (9 hours of rest, 11 owed): three of the four are dealt."""
+    from scheduler.search.deal import deal
+
+    m = _scenario(tmp_path, [agent("A0"), agent("A1")])
+    opts = m.options["A0"]
+    days = sorted({o.day for o in opts})
+
+    def at(day, clock):
+        return next(j for j, o in enumerate(opts) if o.day == days[day] and o.clock == clock * 60)
+    count = [0] * len(opts)
+    count[at(0, 17)] = count[at(0, 7)] = 1
+    count[at(1, 7)] = 2
+    picks, _ = deal(m, ["A0", "A1"], count, *_held_nothing(["A0", "A1"]))
+    assert sum(len(p) for p in picks.values()) == 3
+    evening = next(a for a in picks if at(0, 17) in picks[a])
+    other = "A1" if evening == "A0" else "A0"
+    assert picks[evening] == [at(0, 17)] and sorted(picks[other]) == sorted([at(0, 7), at(1, 7)])
+
+
+def test_dealing_swaps_a_short_shift_for_a_long_one_where_a_minimum_needs_it(tmp_path):
+    """Two agents owing exactly 40 hours in 5 days; the counts give both four 8-hour days and Friday one
+    4-hour and one 8-hour shift: the 4-hour one would leave its agent at 36 hours, so both take Friday's
+    8 hours (one beyond the count) and the 4-hour shift is left."""
+    from scheduler.search.deal import deal
+
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    folder = write_scenario(
+        tmp_path / "s", sites=[{"site": "hq", "timezone": "Asia/Shanghai"}],
+        agents=[agent(a, min_hours=40, max_hours=40, max_days=5) for a in ("A0", "A1")],
+        markets=[{"market": "CN", "timezone": "Asia/Shanghai", "language": "en", "aht_seconds": 180}],
+        shifts=[{"shift": "S", "site": "hq", "start": "09:00", "hours": 4},
+                {"shift": "L", "site": "hq", "start": "09:00", "hours": 8}],
+        forecast=[{"market": "CN", "start": f"{d} {h:02d}:00", "questions": 10} for d in days for h in range(9, 17)])
+    sc = load_scenario(folder)
+    grid = planning_grid(sc, WEEK)
+    m = M.build(sc, grid, compute_staffing(sc, grid))
+    opts = m.options["A0"]
+    week = sorted({o.day for o in opts})
+    count = [0] * len(opts)
+    for j, o in enumerate(opts):
+        if o.template == "L" and o.day in week[:4]:
+            count[j] = 2
+        if o.day == week[4]:
+            count[j] = 1
+    picks, _ = deal(m, ["A0", "A1"], count, *_held_nothing(["A0", "A1"]))
+    for a in ("A0", "A1"):
+        assert [opts[j].template for j in sorted(picks[a], key=lambda j: opts[j].start)] == ["L"] * 5
+
+
+def test_a_folded_dive_without_budget_gives_the_lps_own_solution_to_deal_out(tmp_path):
+    from scheduler.search.relax import LpBound
+    from scheduler.search.rounding import ShiftDive
+
+    m = _scenario(tmp_path, [agent(f"A{k}", min_hours=16) for k in range(3)])
+    p = linear_program(m.model)
+    f = fold(p, [v.name for v in m.model.Proto().variables])
+    lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5, f), dive_pivots=0, prepared=(p, f, None))
+    dived = lp.rounded(wait=None)
+    assert dived is not None and lp.dive_pivots == 0
+    assert np.allclose(dived, lp.solution(wait=0))

@@ -415,9 +415,17 @@ def _whole(m: M.RotaModel, solution) -> bool:
     return all(min(solution[x.Index()], 1 - solution[x.Index()]) < 1e-6 for x in m.x.values())
 
 
-def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived(tmp_path):
+def test_where_the_whole_lps_dive_does_not_fit_the_lp_folded_over_kinds_is_dived_and_dealt_out(tmp_path):
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2,
                   search=replace(NO_PROOF, rounding_max_variables=0))  # the whole LP is never dived
+    assert p.result.start == "folded dive" and p.evaluation.breaks == []
+    assert p.result.kinds < len(p.scenario.agents)
+    assert _names(p)[:3] == ["complete search", "shifts fixed", "folded dive start"]
+
+
+def test_where_no_folded_lp_is_dived_the_restricted_models_lp_is(tmp_path):
+    p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2,
+                  search=replace(NO_PROOF, rounding_max_variables=0, fold_dive=False))
     assert p.result.start == "restricted dive" and p.evaluation.breaks == []
     assert _names(p)[:4] == ["complete search", "shifts fixed", "restricted LNS beside its dive",
                              "restricted dive start"]
@@ -425,7 +433,7 @@ def test_where_the_whole_lps_dive_does_not_fit_the_restricted_models_lp_is_dived
 
 def test_where_no_dive_fits_the_time_limit_the_lps_shifts_are_rounded_in_one_go(tmp_path):
     p = make_plan(_breaks_scenario(tmp_path), WEEK, time_limit=4, workers=2,
-                  search=replace(NO_PROOF, rounding_share=0.0))
+                  search=replace(NO_PROOF, rounding_share=0.0, fold_dive=False))
     assert p.result.start == "rounded" and p.evaluation.breaks == []
     assert "rounded start" in _names(p)
 

@@ -18,10 +18,19 @@ from __future__ import annotations
 import numpy as np
 
 from scheduler.continuity import longest_run, place_fixed
+from scheduler.search.deal import clash, deal
 from scheduler.domain import FixedShift
 from scheduler.model import UNITS, RotaModel
 from scheduler.week import SCALE, eligible_queues, held_minutes, required_units, row_queues, worked_per_interval
 from scheduler.shifts import contract_max_minutes, contract_min_minutes
+
+
+def inherited(m: RotaModel) -> tuple[dict, dict, dict]:
+    """What last week's shifts leave each agent (`scheduler.continuity`): the days they hold, and this
+    week's paid minutes and days already worked."""
+    return ({a: {h.day for h in hs} for a, hs in m.held.items()},
+            {a: sum(h.paid_minutes for h in m.frozen(a)) for a in m.options},
+            {a: len({h.day for h in m.frozen(a)}) for a in m.options})
 
 
 class GreedyRota:
@@ -56,9 +65,7 @@ class GreedyRota:
         self.served: dict[str, list[tuple[int, str, float]]] = {a: [] for a in m.options}  # minutes worked
         # Inherited shifts (`scheduler.continuity`): their days, this week's hours and days, and the minutes
         # they serve, each in the pool of its row's queues: (pool, interval, queue, minutes).
-        self.held_days = {a: {h.day for h in hs} for a, hs in m.held.items()}
-        self.frozen_paid = {a: sum(h.paid_minutes for h in m.frozen(a)) for a in m.options}
-        self.frozen_days = {a: len({h.day for h in m.frozen(a)}) for a in m.options}
+        self.held_days, self.frozen_paid, self.frozen_days = inherited(m)
         self.held_served: list[tuple[str, int, str, float]] = []
         for a, hs in m.held.items():
             for h in hs:
@@ -147,13 +154,8 @@ class GreedyRota:
     def _compatible(self, a: str, j: int) -> bool:
         opts = self.m.options[a]
         o = opts[j]
-        for p in self.picked[a]:
-            q = opts[p]
-            if q.day == o.day:
-                return False
-            gap = o.start - q.end if o.start >= q.start else q.start - o.end
-            if gap < self.rest:
-                return False
+        if any(clash(o, opts[p], self.rest) for p in self.picked[a]):
+            return False
         return longest_run(self.held_days.get(a, set()), {opts[p].day for p in self.picked[a]} | {o.day}) <= self.k_consec
 
     def run(self) -> None:
@@ -180,6 +182,11 @@ class GreedyRota:
                 if self._fits(a, j, paid, high):
                     self._take(a, j)
                     paid += opts[j].paid_minutes
+        self.fill()
+
+    def fill(self) -> None:
+        """Every agent adds shifts greedily as in `run`; one whose week cannot reach the contract minimum so
+        is planned again by the greedy, against everyone else's weeks."""
         for a in self.order():
             if not self.insert(a):
                 self._drop(a)
@@ -264,9 +271,51 @@ def rounded_hint_values(m: RotaModel, solution: list[float], kinds: list[list[st
     agents the LP was folded over, `scheduler.search.fold`), the kind's work is first dealt out among them
     (`spread_over_kinds`)."""
     values = {k: solution[x.index] for k, x in m.x.items()}
-    g = GreedyRota(m)
+    g = GreedyRota(m, _lp_breaks(m, solution))
     g.round(spread_over_kinds(m, values, kinds) if kinds else values)
     return g.hint_values()
+
+
+def dealt_hint_values(m: RotaModel, solution: list[float], kinds: list[list[str]]) -> tuple[dict[str, int], float]:
+    """A folded LP's solution (dived: its counts of each kind's agents on each shift whole, or nearly) as a
+    complete hint: each kind's shifts dealt out among its agents (`scheduler.search.deal`), and the breaks of
+    each shift dealt out among those who work it as the LP spreads them (every agent of a kind at the kind's
+    most used break would all be away at once); then `GreedyRota.fill`. And the deterministic seconds the
+    dealing took."""
+    held, paid, days = inherited(m)
+    picks: dict[str, list[int]] = {}
+    work = 0.0
+    for members in kinds:
+        opts = m.options[members[0]]
+        count = [int(round(sum(solution[m.x[(a, j)].index] for a in members))) for j in range(len(opts))]
+        dealt, seconds = deal(m, members, count, held, paid, days)
+        picks.update(dealt)
+        work += seconds
+    breaks: dict[tuple[str, int], int] = {}
+    for members in kinds:
+        takers: dict[int, list[str]] = {}
+        for a in members:
+            for j in picks[a]:
+                takers.setdefault(j, []).append(a)
+        for j, who in takers.items():
+            lits = m.breaks.get((members[0], j), [])
+            mass = [(k, sum(solution[dict(m.breaks[(a, j)])[k].index] for a in members)) for k, _ in lits]
+            total = sum(w for _, w in mass)
+            if total <= 1e-6:
+                continue  # the LP has no break here: mid-shift
+            for i, a in enumerate(who):
+                point, edge = (i + 0.5) * total / len(who), 0.0
+                for k, w in mass:
+                    edge += w
+                    if point < edge:
+                        break
+                breaks[(a, j)] = k
+    g = GreedyRota(m, breaks)
+    for a, chosen in picks.items():
+        for j in chosen:
+            g._take(a, j)
+    g.fill()
+    return g.hint_values(), work
 
 
 def spread_over_kinds(m: RotaModel, values: dict[tuple[str, int], float],
@@ -303,15 +352,19 @@ def spread_over_kinds(m: RotaModel, values: dict[tuple[str, int], float],
     return out
 
 
+def _lp_breaks(m: RotaModel, solution, shifts=None) -> dict[tuple[str, int], int]:
+    """Each shift's break where the LP puts most of it (of `shifts`, else of every shift the LP works)."""
+    return {key: max(lits, key=lambda kb: solution[kb[1].index])[0] for key, lits in m.breaks.items()
+            if (key in shifts if shifts is not None else solution[m.x[key].index] > 1e-6)}
+
+
 def dived_hint_values(m: RotaModel, solution: list[float] | np.ndarray) -> dict[str, int]:
     """The shifts of an LP solution whose shifts are all whole (`scheduler.search.rounding`), as a complete hint:
     breaks where the LP puts most of them, queues as the greedy serves them. (Breaks at mid-shift instead
     cost 202.4 k against 187.0 k at 300 agents, and LNS with the shifts fixed did not make up for it in
     10 s: 176.4 k against 175.8 k.)"""
     chosen = {(a, j) for (a, j), x in m.x.items() if solution[x.index] > 0.5}
-    breaks = {key: max(lits, key=lambda kb: solution[kb[1].index])[0]
-              for key, lits in m.breaks.items() if key in chosen}
-    g = GreedyRota(m, breaks)
+    g = GreedyRota(m, _lp_breaks(m, solution, chosen))
     for a in g.order():
         for j in range(len(m.options[a])):
             if (a, j) in chosen:

@@ -198,15 +198,20 @@ class LpBound:
         self._value: float | None = None
         self._solution: list[float] | None = None
         self._rounded: list[float] | None = None
+        self._dive_start: list[float] | None = None  # the LP's solution the dive started from
+        self._raw: np.ndarray | None = None  # the last LP's own values (folded, if it was)
         self._solved = threading.Event()  # the LP that guides is done (the others and the dive may go on)
         self._exact = threading.Event()  # the exact LP is done (or given up)
         self._guide: list[float] | None = None
         self._done = threading.Event()  # the thread's work is done, dive included
+        self._dived = threading.Event()  # the dive is done (or failed, or there is none)
         self.iterations = 0  # interior-point iterations: deterministic, unlike the wall time
         self.pivots = 0  # crossover and clean-up iterations
         self.cleanup = 0  # of which clean-up
         self.dive_pivots = 0  # the dive's dual simplex iterations
         self.dive_rounds = 0
+        self.dive_columns = 0  # of the LP dived
+        self.dive_folded = getattr(dive, "folding", None) is not None
         self.runs: list[tuple[int, int, int, float]] = []  # per LP solved: columns, interior-point iterations,
         # pivots, wall seconds (benchmarks compare them with SearchConfig's estimates)
         self.folding = None  # the exact folding solved, if it folded anything (scheduler.search.fold.Folding)
@@ -227,23 +232,27 @@ class LpBound:
         # Read here, before the search changes the model's hints.
         p, exact, cheap = prepared if prepared is not None else (linear_program(model), None, None)
         stages: list[tuple[LinearProgram, object]] = [(p, None)]
+        dives = getattr(dive, "folding", None)  # the folding whose LP is dived (None: the whole LP)
         if exact is not None:
             self.folding = exact
-            stages = [(exact.lp, exact)] + ([(p, None)] if dive is not None else [])  # a dive needs the whole LP
+            # A dive of the whole LP needs the whole LP, after the folded one.
+            stages = [(exact.lp, exact)] + ([(p, None)] if dive is not None and dives is None else [])
         if cheap is not None:
             stages.insert(0, (cheap.lp, cheap))
         self.columns = len(p.cost)
         self.stages = [len(lp.cost) for lp, _ in stages]  # the LPs to solve, by columns, in order
         self.guide = stages[0][1]  # the folding of the LP whose solution the search is given (None: unfolded)
+        self._dive_stage = next((k for k, (_, f) in enumerate(stages) if f is dives), None) if dive is not None else None
         self._thread = threading.Thread(target=self._run_and_dive, args=(stages,), daemon=True)
         self._thread.start()
 
     def _run_and_dive(self, stages) -> None:
         """Each stage's LP in turn (the cheapest-wage relaxation, the folded LP, the whole LP for the dive).
         The first stage's solution is the one the search is given (`solution`); the bound is the exact LP's
-        once solved (`result`), the relaxation's until then; a dive starts from the whole LP's vertex."""
+        once solved (`result`), the relaxation's until then. A dive starts from its LP's vertex: the whole
+        LP's, after the others, or the folded LP that guides, at once (the exact LP is solved after it, for
+        the bound)."""
         try:
-            crossed = False
             for k, (lp, folding) in enumerate(stages):
                 if self._stopped:
                     break
@@ -258,12 +267,17 @@ class LpBound:
                     self._solved.set()
                 if self._solution is None:
                     break
-            lp, folding = stages[-1]
-            if crossed and folding is None and self._dive is not None:
-                self._rounded = self._diving(lp)
+                if k == self._dive_stage:
+                    if crossed:
+                        self._dive_start = self._solution
+                        self.dive_columns = len(lp.cost)
+                        rounded = self._diving(lp)
+                        self._rounded = folding.unfold(rounded) if rounded is not None and folding else rounded
+                    self._dived.set()
         finally:
             self._solved.set()
             self._exact.set()
+            self._dived.set()
             self._done.set()
 
     def _run(self, p: LinearProgram, folding=None) -> bool:
@@ -310,7 +324,8 @@ class LpBound:
                 value = lagrangian_bound(p, np.array(solution.row_dual) / scale) if solution.dual_valid else math.nan
                 if math.isfinite(value):
                     self._value = value if self._value is None else max(self._value, value)
-                self._solution = folding.unfold(solution.col_value) if folding is not None else list(solution.col_value)
+                self._raw = np.array(solution.col_value)
+                self._solution = folding.unfold(self._raw) if folding is not None else list(self._raw)
                 return crossover == "on"
             if info.ipm_iteration_count >= IPM_ITERATION_LIMIT:
                 return False  # the interior point itself did not converge: a second run would not either
@@ -318,50 +333,67 @@ class LpBound:
 
     def _diving(self, p: LinearProgram) -> list[float] | None:
         """Fix what `dive` names, re-solve from the last basis (dual simplex), until it names nothing: the
-        last solution, or None if the budget ran out, the dive named nothing new, or it was cancelled.
+        last solution, or None if the budget ran out, the dive named nothing new, or it was cancelled (a dive
+        that is `partial` gives its last solution then, unless cancelled: a folded LP's counts still part
+        are dealt out rounded).
         The dive's checks of an agent's week are necessary, not sufficient: where fixing its shifts to 1
-        makes the LP infeasible, the first half of them is tried, and a single such shift is fixed to 0."""
+        makes the LP infeasible, the first half of them is tried, and a single such shift is fixed to 0.
+        A dive may fix columns at other values than 1 and 0 (a folded LP's counts): its `up` and `down`."""
         import highspy
 
         h = self._highs
         h.setOptionValue("solver", "simplex")
         fixed = np.zeros(len(p.cost), dtype=bool)
-        values = np.array(self._solution)
+        values = np.array(self._raw)
+        up = getattr(self._dive, "up", None)
+        down = getattr(self._dive, "down", None)
+
+        partial = getattr(self._dive, "partial", False)
+
+        def level(cols, at):
+            return at[cols] if at is not None else None
+
+        def short():  # the budget or the LP ended the dive early
+            return list(values) if partial and not self._stopped else None
         while not self._stopped:
             ones, zeros = self._dive(values, fixed)
             if not ones and not zeros:
                 return list(values)
             if fixed[ones].all() and fixed[zeros].all():
-                return None  # no progress: it would loop
+                return short()  # no progress: it would loop
             if self.dive_pivots >= self._dive_budget:
-                return None
-            self._bound(zeros, 0.0, 0.0)
+                return short()
+            self._fix(zeros, level(zeros, down), 0.0)
             fixed[zeros] = True
             trial = [c for c in ones if not fixed[c]]
             while True:  # fixing `trial` to 1; an infeasible re-solve tries the first half, one shift fixes it to 0
-                self._bound(trial, 1.0, 1.0)
+                self._fix(trial, level(trial, up), 1.0)
                 status = self._resolve()
                 if status == highspy.HighsModelStatus.kOptimal:
                     fixed[trial] = True
                     break
                 if status != highspy.HighsModelStatus.kInfeasible or self._stopped or not trial:
-                    return None
+                    return short()
                 if len(trial) == 1:
-                    self._bound(trial, 0.0, 0.0)
+                    self._fix(trial, level(trial, down), 0.0)
                     fixed[trial] = True
                     if self._resolve() != highspy.HighsModelStatus.kOptimal:
-                        return None
+                        return short()
                     break
-                self._bound(trial, 0.0, 1.0)
+                self._bounds(trial, p.lower[trial], p.upper[trial])
                 trial = trial[:len(trial) // 2]
             self.dive_rounds += 1
             values = np.array(h.getSolution().col_value)
         return None
 
-    def _bound(self, cols: list[int], lower: float, upper: float) -> None:
+    def _fix(self, cols: list[int], at: np.ndarray | None, default: float) -> None:
+        values = at if at is not None else np.full(len(cols), default)
+        self._bounds(cols, values, values)
+
+    def _bounds(self, cols: list[int], lower: np.ndarray, upper: np.ndarray) -> None:
         if cols:
-            self._highs.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.full(len(cols), lower),
-                                         np.full(len(cols), upper))
+            self._highs.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.asarray(lower, dtype=float),
+                                         np.asarray(upper, dtype=float))
 
     def _resolve(self):
         """Re-solve within what is left of the dive's budget; the model status."""
@@ -387,14 +419,14 @@ class LpBound:
         a dive, the whole LP's vertex it started from."""
         if self._thread is None or not self._solved.wait(wait):
             return None
-        return self._solution if self._rounded is not None else self._guide
+        return self._dive_start if self._rounded is not None else self._guide
 
     def rounded(self, wait: float | None = None) -> list[float] | None:
         """The dive's last solution, every shift whole (None if there was no dive, it failed or was
         cancelled, or it is not done after `wait` seconds)."""
-        if self._dive is None:
+        if self._dive is None or self._thread is None:
             return None  # (not waiting for LPs that only bound)
-        return None if self._wait(wait) else self._rounded
+        return self._rounded if self._dived.wait(wait) else None
 
     def cancel(self) -> None:
         """Stop a solve still running (the wall cap, Ctrl-C, the plan done), so it does not hold a core."""
@@ -426,6 +458,10 @@ class LpBound:
     def exact_done(self) -> bool:
         """The exact LP (whole or folded) is solved: its bound, not the relaxation's, is the result."""
         return self._exact.is_set() and self._value is not None
+
+    def dive_running(self) -> bool:
+        """The LP the dive starts from, or the dive itself, is still at work."""
+        return self._dive is not None and self._thread is not None and not self._dived.is_set()
 
     @property
     def started(self) -> bool:

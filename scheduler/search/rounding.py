@@ -39,19 +39,38 @@ ONE = 1 - 1e-6  # an LP value this close to 1 is a whole shift
 
 class ShiftDive:
     """Chooses, from the LP's current values, the shifts to fix next: `(to one, to zero)` column lists,
-    both empty when every shift is whole."""
+    both empty when every shift is whole.
 
-    def __init__(self, m: RotaModel, share: float):
+    Over an LP folded by kinds of agent (`folding`, `scheduler.search.fold`), a column is the share of the
+    kind's n agents on a shift, and it is whole when n times it is: "to one" fixes it at the next whole
+    count up (`up`), "to zero" at the one below (`down`). With one agent a kind, this is the dive above.
+    """
+
+    def __init__(self, m: RotaModel, share: float, folding=None):
         """`share`: of the agents with a part shift, the share whose shift is fixed each round (most worked
-        first; `SearchConfig.share_per_round`)."""
+        first; `SearchConfig.share_per_round`). `folding`: the LP is this folding's (the rounding is of its
+        counts); None: the whole LP."""
         sc = m.scenario
         self.share = share
-        self.columns = {a: np.array([m.x[(a, j)].index for j in range(len(opts))], dtype=np.int64)
-                        for a, opts in m.options.items()}
-        self.paid = {a: np.array([o.paid_minutes for o in opts], dtype=np.int64) for a, opts in m.options.items()}
-        self.high = {a: contract_max_minutes(sc.agents[a]) for a in m.options}
-        self.low = {a: contract_min_minutes(sc, m.grid, sc.agents[a]) for a in m.options}
-        self.max_days = {a: sc.agents[a].max_days for a in m.options}
+        self.folding = folding
+        self.partial = folding is not None  # a folded dive cut short still helps: its counts are dealt out rounded
+        groups = folding.members if folding is not None else [[a] for a in m.options]
+        where = folding.columns if folding is not None else None
+        self.columns: dict[str, np.ndarray] = {}
+        self.size: dict[str, int] = {}
+        for members in groups:
+            a = members[0]
+            cols = np.array([m.x[(a, j)].index for j in range(len(m.options[a]))], dtype=np.int64)
+            self.columns[a] = where[cols] if where is not None else cols
+            self.size[a] = len(members)
+        width = len(folding.lp.cost) if folding is not None else len(m.model.Proto().variables)
+        self.up = np.ones(width)  # the value "to one" fixes each column at
+        self.down = np.zeros(width)  # and "to zero"
+        self.paid = {a: np.array([o.paid_minutes for o in m.options[a]], dtype=np.int64) for a in self.columns}
+        self.day = {a: np.unique([o.day for o in m.options[a]], return_inverse=True)[1].ravel() for a in self.columns}
+        self.high = {a: contract_max_minutes(sc.agents[a]) for a in self.columns}
+        self.low = {a: contract_min_minutes(sc, m.grid, sc.agents[a]) for a in self.columns}
+        self.max_days = {a: sc.agents[a].max_days for a in self.columns}
         self.longest = {a: int(paid.max(initial=0)) for a, paid in self.paid.items()}
 
     def __call__(self, values: np.ndarray, fixed: np.ndarray) -> tuple[list[int], list[int]]:
@@ -59,20 +78,36 @@ class ShiftDive:
         zeros: list[int] = []
         picks: list[tuple[float, int]] = []
         for a, cols in self.columns.items():
-            v = values[cols]
-            whole = v >= ONE
+            n = self.size[a]
+            count = values[cols] * n
+            near = np.round(count)
+            integral = np.abs(count - near) <= (1 - ONE) * n
+            whole = integral & (near >= 1)
+            self.up[cols[whole]] = near[whole] / n
             ones.extend(int(c) for c in cols[whole & ~fixed[cols]])
-            part = np.flatnonzero((v > 1e-6) & ~whole & ~fixed[cols])
+            part = np.flatnonzero((count > 1e-6) & ~integral & ~fixed[cols])
             if not len(part):
                 continue
-            paid, days = int(self.paid[a][whole].sum()), int(whole.sum())
-            for k in part[np.argsort(-v[part], kind="stable")]:
+            floor = np.where(integral, near, np.floor(count)) * (count > 1e-6)  # the whole agents on each shift
+            paid, days = int(floor @ self.paid[a]), int(floor.sum())
+            on_day = np.bincount(self.day[a], weights=floor, minlength=int(self.day[a].max()) + 1)
+            most = n * self.max_days[a]
+            fraction = count[part] - floor[part]
+            taken = 0  # one shift a round for each of the kind's agents
+            for k in part[np.argsort(-fraction, kind="stable")]:
+                col = int(cols[k])
+                self.up[col], self.down[col] = (floor[k] + 1) / n, floor[k] / n
                 after = paid + int(self.paid[a][k])
-                if (days < self.max_days[a] and after <= self.high[a]
-                        and after + (self.max_days[a] - days - 1) * self.longest[a] >= self.low[a]):
-                    picks.append((-float(v[k]), int(cols[k])))
-                    break
-                zeros.append(int(cols[k]))  # no week of this agent has it any more
+                if (days < most and on_day[self.day[a][k]] < n and after <= n * self.high[a]
+                        and after + (most - days - 1) * self.longest[a] >= n * self.low[a]):
+                    picks.append((-float(count[k] - floor[k]), col))
+                    taken += 1
+                    if taken == n:
+                        break
+                    paid, days = after, days + 1
+                    on_day[self.day[a][k]] += 1
+                    continue
+                zeros.append(col)  # no week of this kind's agents has one more of it
         picks.sort()
         ones.extend(c for _, c in picks[:int(np.ceil(len(picks) * self.share))])
         return ones, zeros

@@ -25,7 +25,7 @@ from scheduler.cpsat import run_solver, run_stoppable
 from scheduler.model import UNITS, RotaModel
 from scheduler.search.config import SearchConfig
 from scheduler.domain import FixedShift
-from scheduler.search.greedy import dived_hint_values, hint_values, kept_hint_values, rounded_hint_values
+from scheduler.search.greedy import dealt_hint_values, dived_hint_values, hint_values, kept_hint_values, rounded_hint_values
 from scheduler.search.models import apply_hint, lp_guided, named_solution, with_shifts_fixed
 from scheduler.search.fold import programs
 from scheduler.search.relax import LpBound
@@ -95,10 +95,25 @@ class Search:
                 cheap_time = config.lp_expected_seconds(len(cheap.lp.cost))
                 self.lp_time = cheap_time if cheap_time <= fits else self.lp_time + cheap_time
         self.guiding = self.lp_time <= fits
-        # The dive's budget in pivots is all the time it may take, not what it should: past it, the LP is
-        # rounded in one go.
-        self.lp = LpBound(m.model, start=True, dive=ShiftDive(m, self.share) if self.diving else None,
-                          dive_pivots=int(dive_seconds / config.dive_pivot_seconds(self.size)) if self.diving else 0,
+        # Where the whole LP's dive does not fit, the folded LP that guides is dived itself (its counts of each
+        # kind's agents on each shift made whole) for as long as the rounding's share of the limit lets it, and
+        # its counts, whole or not, are dealt out among each kind's agents (`search.deal`). Its budget is
+        # what decides, not an estimate of its length.
+        self.folded = None  # the folding dived
+        self.dive_time = config.dive_expected_seconds(self.size) if self.diving else 0.0
+        dived_columns = self.size
+        guide = first if first is not None else exact
+        if not self.diving and self.guiding and guide is not None and config.fold_dive:
+            self.folded = guide
+            dived_columns = len(guide.lp.cost)
+            dive_seconds = max(config.rounding_share * self.limit - self.lp_time, 0.0)
+            self.dive_time = min(config.dive_expected_seconds(dived_columns, folded=True), dive_seconds)
+        # The dive's budget in pivots is all the time it may take, not what it should: past it, the whole LP is
+        # rounded in one go, and a folded one's counts are dealt out as they are.
+        dive = (ShiftDive(m, self.share) if self.diving else
+                ShiftDive(m, config.share_per_round(dived_columns), self.folded) if self.folded is not None else None)
+        pivot = config.dive_pivot_seconds(dived_columns, folded=self.folded is not None)
+        self.lp = LpBound(m.model, start=True, dive=dive, dive_pivots=int(dive_seconds / pivot) if dive else 0,
                           prepared=(program, exact, first))
         self.proven = -math.inf  # CP-SAT's own bound, from the complete search
         self.progress = Progress(report, self.best_bound)
@@ -160,7 +175,7 @@ class Search:
         and at least stagger_share. The shifts-fixed model has the whole model's variables: its plan is read
         back through `m`."""
         c = self.config
-        expected = self.lp_time + (c.dive_expected_seconds(self.size) if self.diving else 0.0)
+        expected = self.lp_time + self.dive_time
         stagger = max(c.stagger_share * self.limit, expected - self.used if self.guiding else 0.0)
         beside = self.lp.started and self.workers > 1
         return self.run("shifts fixed", self.m, with_shifts_fixed(self.m, self.start), stagger, lns_only=True,
@@ -174,7 +189,14 @@ class Search:
         c = self.config
         guided = lp_guided(self.m, solution, self.start)
         self.used += c.build_seconds(len(guided.model.Proto().variables))
-        rounded, self.how = (dived_hint_values(self.m, dived), "dived") if dived is not None else (None, "")
+        if dived is not None and self.folded is not None:
+            rounded, work = dealt_hint_values(self.m, dived, self.folded.members)
+            self.how = "folded dive"
+            self.used += work / c.deal_rate
+        elif dived is not None:
+            rounded, self.how = dived_hint_values(self.m, dived), "dived"
+        else:
+            rounded = None
         if rounded is None:
             rounded, stop = self.dive_restricted(guided)
             if stop:
@@ -259,8 +281,9 @@ class Search:
         solution = lpb.solution(wait=max(self.deadline - time.monotonic(), 0.0))
         dived = lpb.rounded(wait=max(self.deadline - time.monotonic(), 0.0)) if solution is not None else None
         if dived is not None:
-            solution = lpb.solution(wait=0)  # the whole LP's vertex, which the dive started from
-        if lpb.running() and (solution is None or lpb.diving):  # the wall clock, not the LP's limits, decided
+            solution = lpb.solution(wait=0)  # the vertex the dive started from
+        # (An LP after a folded dive only bounds, and may go on.)
+        if lpb.running() and (solution is None or lpb.dive_running()):  # the wall clock, not the LP's limits, decided
             self.capped = True
             lpb.cancel()
         return solution, dived
