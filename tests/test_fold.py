@@ -221,7 +221,7 @@ def test_dealing_swaps_a_short_shift_for_a_long_one_where_a_minimum_needs_it(tmp
         assert [opts[j].template for j in sorted(picks[a], key=lambda j: opts[j].start)] == ["L"] * 5
 
 
-def test_a_folded_dive_without_budget_gives_the_lps_own_solution_to_deal_out(tmp_path):
+def test_a_folded_dive_cut_short_serves_only_if_few_counts_are_left_part(tmp_path):
     from scheduler.search.relax import LpBound
     from scheduler.search.rounding import ShiftDive
 
@@ -229,6 +229,9 @@ def test_a_folded_dive_without_budget_gives_the_lps_own_solution_to_deal_out(tmp
     p = linear_program(m.model)
     f = fold(p, [v.name for v in m.model.Proto().variables])
     lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5, f), dive_pivots=0, prepared=(p, f, None))
-    dived = lp.rounded(wait=None)
-    assert dived is not None and lp.dive_pivots == 0
-    assert np.allclose(dived, lp.solution(wait=0))
+    assert lp.rounded(wait=None) is None and lp.dive_pivots == 0 and lp.solution(wait=0) is not None
+    dive = ShiftDive(m, 0.5, f)
+    dive.parts = [40, 20]
+    assert not dive.partial
+    dive.parts = [40, 20, 4]
+    assert dive.partial and not ShiftDive(m, 0.5).partial

@@ -95,17 +95,24 @@ class SearchConfig:
         # 51-79 interior-point iterations, and crossover pivots about 4 % of the variables (4.0-4.6 %)
         return 65 * self.lp_iteration_seconds(variables) + 0.042 * variables * self.lp_pivot_seconds(variables)
 
-    # A folded LP's pivots are dearer, its columns standing for whole kinds (300 agents `shared`, 51.5 k
-    # columns: 19,088 pivots in 23.3 s, 1.22 ms each against the formula's 0.75)
+    # A folded LP's pivots are dearer, its columns standing for whole kinds: 1.38-1.91 times the formula at
+    # 300 agents (`shared` 18.1 k pivots in 20.5 s, 1.13 ms each against 0.75; `ranges` 1.41 ms, `individual`
+    # 1.29, `grid30` 1.22 against 0.89)
     folded_pivot_factor: float = 1.62
     fold_dive: bool = True  # dive a folded LP that guides and deal it out (else: the restricted model's dive)
+    # The folded LP's dive may take until this share of the search's time: the dealing and LNS on the dealt
+    # shifts' breaks and queues follow (a dive cut short early is worth less than none: `ShiftDive.partial`).
+    # At 300 agents and 60 s the dives took 12.9-18.1 k pivots, 15.7-22.4 s (`shared`, `ranges`,
+    # `individual`, `grid30`): 0.75 cut `shared` short at 85 % of its course, 0.8 at 98 %.
+    fold_dive_share: float = 0.8
     deal_rate: float = 0.65  # the dealing's deterministic seconds per second (`search.deal`: 2.0 in 3.1 s)
 
     def dive_pivot_seconds(self, variables: int, folded: bool = False) -> float:
         return self.dive_pivot * (variables / 34_000) ** 0.85 * (self.folded_pivot_factor if folded else 1.0)
 
     def dive_expected_seconds(self, variables: int, folded: bool = False) -> float:
-        return 0.4 * variables * self.dive_pivot_seconds(variables, folded)
+        # pivots: about 0.4 a variable (whole LPs), 0.21-0.35 a column (folded ones)
+        return (0.35 if folded else 0.4) * variables * self.dive_pivot_seconds(variables, folded)
 
     def lp_seconds(self, lp) -> float:
         """The LPs' time (folded and whole) and the dive's, from their iterations (deterministic), as the

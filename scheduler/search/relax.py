@@ -334,8 +334,8 @@ class LpBound:
     def _diving(self, p: LinearProgram) -> list[float] | None:
         """Fix what `dive` names, re-solve from the last basis (dual simplex), until it names nothing: the
         last solution, or None if the budget ran out, the dive named nothing new, or it was cancelled (a dive
-        that is `partial` gives its last solution then, unless cancelled: a folded LP's counts still part
-        are dealt out rounded).
+        that is `partial` by then gives its last solution, unless cancelled: a folded LP's few counts still
+        part are dealt out rounded).
         The dive's checks of an agent's week are necessary, not sufficient: where fixing its shifts to 1
         makes the LP infeasible, the first half of them is tried, and a single such shift is fixed to 0.
         A dive may fix columns at other values than 1 and 0 (a folded LP's counts): its `up` and `down`."""
@@ -348,13 +348,12 @@ class LpBound:
         up = getattr(self._dive, "up", None)
         down = getattr(self._dive, "down", None)
 
-        partial = getattr(self._dive, "partial", False)
 
         def level(cols, at):
             return at[cols] if at is not None else None
 
         def short():  # the budget or the LP ended the dive early
-            return list(values) if partial and not self._stopped else None
+            return list(values) if getattr(self._dive, "partial", False) and not self._stopped else None
         while not self._stopped:
             ones, zeros = self._dive(values, fixed)
             if not ones and not zeros:

@@ -53,7 +53,8 @@ class ShiftDive:
         sc = m.scenario
         self.share = share
         self.folding = folding
-        self.partial = folding is not None  # a folded dive cut short still helps: its counts are dealt out rounded
+        self.folded = folding is not None
+        self.parts: list[int] = []  # the columns still part at each round
         groups = folding.members if folding is not None else [[a] for a in m.options]
         where = folding.columns if folding is not None else None
         self.columns: dict[str, np.ndarray] = {}
@@ -73,10 +74,19 @@ class ShiftDive:
         self.max_days = {a: sc.agents[a].max_days for a in self.columns}
         self.longest = {a: int(paid.max(initial=0)) for a, paid in self.paid.items()}
 
+    @property
+    def partial(self) -> bool:
+        """A folded dive cut short (by its budget) still serves if few of its counts are left part, which
+        the dealing rounds: at most a tenth of those part when it started. (Cut at 60 % of its course,
+        with 300 of the 751 counts of the 300-agent `shared` week part, dealt out, the plan was 15 %
+        above the bound, twice the one-go rounding's 7.75 %; cut at 85 %, 4.9 %.)"""
+        return self.folded and len(self.parts) > 1 and self.parts[-1] <= 0.1 * self.parts[0]
+
     def __call__(self, values: np.ndarray, fixed: np.ndarray) -> tuple[list[int], list[int]]:
         ones: list[int] = []
         zeros: list[int] = []
         picks: list[tuple[float, int]] = []
+        parts = 0
         for a, cols in self.columns.items():
             n = self.size[a]
             count = values[cols] * n
@@ -86,6 +96,7 @@ class ShiftDive:
             self.up[cols[whole]] = near[whole] / n
             ones.extend(int(c) for c in cols[whole & ~fixed[cols]])
             part = np.flatnonzero((count > 1e-6) & ~integral & ~fixed[cols])
+            parts += len(part)
             if not len(part):
                 continue
             floor = np.where(integral, near, np.floor(count)) * (count > 1e-6)  # the whole agents on each shift
@@ -110,4 +121,5 @@ class ShiftDive:
                 zeros.append(col)  # no week of this kind's agents has one more of it
         picks.sort()
         ones.extend(c for _, c in picks[:int(np.ceil(len(picks) * self.share))])
+        self.parts.append(parts)
         return ones, zeros

@@ -96,9 +96,10 @@ class Search:
                 self.lp_time = cheap_time if cheap_time <= fits else self.lp_time + cheap_time
         self.guiding = self.lp_time <= fits
         # Where the whole LP's dive does not fit, the folded LP that guides is dived itself (its counts of each
-        # kind's agents on each shift made whole) for as long as the rounding's share of the limit lets it, and
-        # its counts, whole or not, are dealt out among each kind's agents (`search.deal`). Its budget is
-        # what decides, not an estimate of its length.
+        # kind's agents on each shift made whole) for as long as fold_dive_share of the limit lets it, and its
+        # counts are dealt out among each kind's agents (`search.deal`). Its budget decides, not an estimate of
+        # its length: a dive cut short with few counts left part is dealt out as it is, else the LP's shifts
+        # are rounded in one go.
         self.folded = None  # the folding dived
         self.dive_time = config.dive_expected_seconds(self.size) if self.diving else 0.0
         dived_columns = self.size
@@ -106,10 +107,10 @@ class Search:
         if not self.diving and self.guiding and guide is not None and config.fold_dive:
             self.folded = guide
             dived_columns = len(guide.lp.cost)
-            dive_seconds = max(config.rounding_share * self.limit - self.lp_time, 0.0)
+            dive_seconds = max(config.fold_dive_share * self.limit - self.lp_time, 0.0)
             self.dive_time = min(config.dive_expected_seconds(dived_columns, folded=True), dive_seconds)
         # The dive's budget in pivots is all the time it may take, not what it should: past it, the whole LP is
-        # rounded in one go, and a folded one's counts are dealt out as they are.
+        # rounded in one go.
         dive = (ShiftDive(m, self.share) if self.diving else
                 ShiftDive(m, config.share_per_round(dived_columns), self.folded) if self.folded is not None else None)
         pivot = config.dive_pivot_seconds(dived_columns, folded=self.folded is not None)
@@ -209,6 +210,8 @@ class Search:
         if self.run(f"{self.how} start", self.m, with_shifts_fixed(self.m, rounded), c.rounded_share * self.limit, lns_only=True,
                     hint=rounded, rate=c.fixed_lns_rate):
             return True, False
+        if self.limit - self.used < c.polish_share * self.limit:
+            return False, True  # no time left for LNS (a long dive): the start is the plan
         if self.adopted:
             guided = lp_guided(self.m, solution, self.start)  # with the rounded plan's shifts
             self.used += c.build_seconds(len(guided.model.Proto().variables))
