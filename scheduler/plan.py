@@ -129,18 +129,32 @@ def unfair_items(fair: Plan, unfair: Plan) -> list[tuple[str, object, str | None
 
 def _check_plan(result: SolveResult, ev: Evaluation, kept: set[int] = frozenset()) -> None:
     """Every plan is checked where it is made: the validator, which shares no code with the model, finds no
-    broken rule, and its total is not above the solver's objective (to the cent per shift, as costs are
+    broken rule, and its costs are not above the solver's objective (to the cent per shift, as costs are
     rounded to cents on the Roster). Either failing is a bug in the model or the validator, not the input.
     A re-plan's frozen rows (`kept`) are the published past: a break there (new leave over a shift already
-    begun) is the inputs', reported in the workbook, not the plan's."""
+    begun) is the inputs', reported in the workbook, not the plan's.
+
+    The shortfall may come out above the model's without a bug: the evaluator's assignment of a crowded
+    interval may not be proven optimal within its limit (300 agents with start ranges at 300 s: 153,890.62
+    evaluated against 153,853.31 before such intervals got a second, longer solve), and the model's pooled
+    count of who serves which queue is a relaxation where agents work different minutes of an interval.
+    The evaluated total is then the plan's, and the note says by how much."""
     breaks = [b for b in ev.breaks if b.roster_row not in kept]
     if breaks:
         found = "; ".join(f"{b.rule} ({b.agent_id}, row {b.roster_row}): {b.detail}" for b in breaks[:5])
         raise InternalError(f"the plan breaks {len(breaks)} rules by the validator: {found}")
-    objective = ev.objective
-    if result.objective == result.objective and objective > result.objective + 0.01 * max(len(ev.shifts), 1):
-        raise InternalError(f"the validator's total {objective:,.2f} is above the solver's objective "
-                            f"{result.objective:,.2f}")
+    if result.objective != result.objective:
+        return
+    tolerance = 0.01 * max(len(ev.shifts), 1)
+    costs = ev.objective - ev.shortfall_cost
+    if costs > result.objective + tolerance:
+        raise InternalError(f"the validator's costs {costs:,.2f} without shortfall are above the solver's "
+                            f"objective {result.objective:,.2f}")
+    above = ev.objective - result.objective
+    if above > tolerance:
+        note = (f"the evaluated total is {above:,.2f} above the solver's objective: agent by agent, the "
+                f"evaluator's assignment covers less than the model's pooled count of who serves which queue")
+        result.note = f"{result.note}; {note}" if result.note else note
 
 
 def output_stem(scenario: Scenario, grid: Grid) -> str:

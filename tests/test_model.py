@@ -450,18 +450,23 @@ def _nobody_works(m: M.RotaModel) -> dict[str, int]:
 
 
 def test_every_plan_is_checked_where_it_is_made():
-    """make_plan refuses a plan the validator finds a rule break in, or whose recomputed total is above the
-    solver's objective: either is a bug (InternalError), never passed on as a plan."""
+    """make_plan refuses a plan the validator finds a rule break in, or whose recomputed costs are above the
+    solver's objective: either is a bug (InternalError), never passed on as a plan. Shortfall above the
+    model's (its pooled coverage is a relaxation) is said in the plan's note."""
     from types import SimpleNamespace
 
     from scheduler.errors import InternalError
     from scheduler.plan import _check_plan
     from scheduler.validate import Break
 
-    clean = SimpleNamespace(breaks=[], objective=100.0, shifts=[object()] * 3)
-    _check_plan(SimpleNamespace(objective=100.02), clean)  # within a cent a shift: costs are rounded to cents
+    clean = SimpleNamespace(breaks=[], objective=100.0, shortfall_cost=40.0, shifts=[object()] * 3)
+    _check_plan(SimpleNamespace(objective=100.02, note=""), clean)  # within a cent a shift: costs are rounded
     with pytest.raises(InternalError, match="the plan breaks 1 rules by the validator: min_rest"):
         _check_plan(SimpleNamespace(objective=100.0),
                     SimpleNamespace(breaks=[Break("min_rest", "A1", 3, "only 9 h")], objective=100.0, shifts=[]))
-    with pytest.raises(InternalError, match="the validator's total 100.00 is above the solver's objective 99.90"):
-        _check_plan(SimpleNamespace(objective=99.9), clean)
+    with pytest.raises(InternalError, match="the validator's costs 60.00 without shortfall are above the solver's "
+                                            "objective 59.90"):
+        _check_plan(SimpleNamespace(objective=59.9, note=""), clean)
+    result = SimpleNamespace(objective=99.9, note="")
+    _check_plan(result, clean)
+    assert result.note.startswith("the evaluated total is 0.10 above the solver's objective")

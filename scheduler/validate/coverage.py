@@ -104,8 +104,11 @@ def _assign(scenario: Scenario, grid: Grid, staffing: Staffing, worked: dict[int
         demand = {q: int(required[q][i]) for q in required}
         choice: dict[str, str] = {}
         if any(sum(1 for q in allowed[(a, i)] if demand[q] > 0) > 1 for a in per):
-            choice, st = _assign_interval(per, {a: allowed[(a, i)] for a in per}, demand, I, time_limit / max(len(worked), 1),
-                                          scenario.policy.solver.seed)
+            who = {a: allowed[(a, i)] for a in per}
+            seconds = time_limit / max(len(worked), 1)
+            choice, st = _assign_interval(per, who, demand, I, seconds, scenario.policy.solver.seed)
+            if st != "OPTIMAL":  # a crowded interval: once more with twenty times the time, to prove it
+                choice, st = _assign_interval(per, who, demand, I, 20 * seconds, scenario.policy.solver.seed)
             status = st if st != "OPTIMAL" else status
         for a, w in per.items():
             q = choice.get(a)
