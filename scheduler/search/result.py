@@ -51,7 +51,8 @@ class SolveResult:
     work: float = 0.0  # deterministic seconds of search spent
     capped: bool = False  # the wall clock stopped the search before its work budget: a rerun may differ
     time_limit: float = math.nan  # seconds, as asked (or from policy.toml)
-    start: str = ""  # where the LNS on the LP's shifts started: "dived", "restricted dive", "rounded", or "" (no LP)
+    start: str = ""  # where the LNS on the LP's shifts started: "dived", "folded dive", "restricted dive", "rounded",
+    # or "" (no LP)
     passes: list[PassRecord] = field(default_factory=list)
     # How the LP went: each LP solved (columns, interior-point iterations, pivots, wall seconds), the kinds of
     # agent it was folded over (the agents, if none are alike), and whether it guided the search.
