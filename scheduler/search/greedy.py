@@ -304,12 +304,8 @@ def dealt_hint_values(m: RotaModel, solution: list[float], kinds: list[list[str]
             if total <= 1e-6:
                 continue  # the LP has no break here: mid-shift
             for i, a in enumerate(who):
-                point, edge = (i + 0.5) * total / len(who), 0.0
-                for k, w in mass:
-                    edge += w
-                    if point < edge:
-                        break
-                breaks[(a, j)] = k
+                k = _under((i + 0.5) * total / len(who), mass)
+                breaks[(a, j)] = k if k is not None else mass[-1][0]
     g = GreedyRota(m, breaks)
     for a, chosen in picks.items():
         for j in chosen:
@@ -339,13 +335,7 @@ def spread_over_kinds(m: RotaModel, values: dict[tuple[str, int], float],
             mass = [(j, size * values[(first, j)]) for j in by_day[day]]
             total = sum(w for _, w in mass)
             for i, a in enumerate(agents):
-                point = (i - offset) % size + 0.5
-                taken, edge = None, 0.0
-                for j, w in mass:
-                    edge += w
-                    if point < edge:
-                        taken = j
-                        break
+                taken = _under((i - offset) % size + 0.5, mass)
                 for j in by_day[day]:
                     out[(a, j)] = 1.0 if j == taken else 0.0
             offset = (offset + total) % size
@@ -356,6 +346,17 @@ def _lp_breaks(m: RotaModel, solution, shifts=None) -> dict[tuple[str, int], int
     """Each shift's break where the LP puts most of it (of `shifts`, else of every shift the LP works)."""
     return {key: max(lits, key=lambda kb: solution[kb[1].index])[0] for key, lits in m.breaks.items()
             if (key in shifts if shifts is not None else solution[m.x[key].index] > 1e-6)}
+
+
+def _under(point: float, mass: list[tuple[int, float]]) -> int | None:
+    """With the masses laid end to end, the key of the one under `point` (None past their end): how a kind's
+    shifts, and a shift's breaks, are dealt out in proportion."""
+    edge = 0.0
+    for key, w in mass:
+        edge += w
+        if point < edge:
+            return key
+    return None
 
 
 def dived_hint_values(m: RotaModel, solution: list[float] | np.ndarray) -> dict[str, int]:
