@@ -92,8 +92,7 @@ def run_all(fn: Callable[..., Any], tasks: list[tuple], *, scheduler: str | None
     results: dict[int, Any] = {}
     errors: dict[int, str] = {}
     with client_for(scheduler, processes, echo) as (client, where):
-        # A copy on every worker: one that dies must not take the only copy of the scenario with it.
-        sent = [client.scatter(v, broadcast=True, hash=False) for v in shared]
+        sent = share(client, shared)
         first = client.submit(fn, *sent, *tasks[0], pure=False)
         futures = {first: 0}
         futures.update({client.submit(fn, *sent, *task, *((first,) if chained else ()), pure=False): k
@@ -114,6 +113,23 @@ def run_all(fn: Callable[..., Any], tasks: list[tuple], *, scheduler: str | None
             client.cancel([f for f in futures if not f.done()])
             return Outcome(results, errors, False, where)
     return Outcome(results, errors, True, where)
+
+
+def share(client, values: tuple) -> list:
+    """Futures that hold `values` on the cluster and survive the loss of every worker holding them.
+
+    Not `scatter`: scattered data the scheduler cannot recompute, and once its
+    last copy dies every task needing it is cancelled. A broadcast copy on
+    every worker did not prevent that: the cluster's memory manager drops
+    copies it sees no use for, and a what-if sweep whose worker was killed
+    lost a variant that way ("cancelled by the cluster", CI, stop 33). A task
+    that returns the value is recomputed from the copy the scheduler keeps.
+    """
+    return [client.submit(_kept, v, pure=False) for v in values]
+
+
+def _kept(value: Any) -> Any:
+    return value
 
 
 def _count(n: int, noun: str) -> str:

@@ -13,7 +13,7 @@ from distributed import Client
 from test_whatif import folder, sheet_rows  # noqa: F401  (folder: a fixture)
 
 from scheduler import whatif as W
-from scheduler.executor import run_all
+from scheduler.executor import run_all, share
 from scheduler.io.scenario import load_scenario
 
 DASK = str(Path(sys.executable).parent / "dask")
@@ -39,6 +39,30 @@ def test_sweep_on_a_two_worker_cluster_gives_the_default_runs_rows(folder, dask_
     remote, complete = W.run_variants(sc, vs, None, 10, 1, 7, scheduler=dask_scheduler)
     assert complete
     assert remote == default
+
+
+def test_shared_data_outlives_every_worker_that_held_it():
+    """The scenario a sweep sends once must come back when the workers holding it die (a scattered copy
+    cannot: its tasks were cancelled, CI stop 33)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    value = list(range(1000))
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0",
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as c:
+        [sent] = share(c, (value,))
+        assert sent.result(timeout=30) == value
+        holders = list(c.who_has([sent])[sent.key])
+        assert holders
+
+        async def lose(dask_scheduler, addresses):
+            for a in addresses:
+                await dask_scheduler.remove_worker(a, stimulus_id="test-lost", close=False)
+
+        c.run_on_scheduler(lose, addresses=holders)
+        assert c.submit(sum, sent).result(timeout=30) == sum(value)
+        assert set(c.who_has([sent])[sent.key]).isdisjoint(holders)
 
 
 def _wait_for_file(path: Path, procs, seconds: float) -> None:
