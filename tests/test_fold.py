@@ -93,6 +93,31 @@ def test_a_wage_of_ones_own_is_a_kind_of_ones_own_and_the_cheapest_wage_relaxati
     assert 0.9 * whole < relaxed <= _optimum(cheapest.model) + 1e-6 * whole < whole
 
 
+def test_the_exact_lp_after_the_cheapest_wage_dive_runs_only_if_it_should_end_in_time(tmp_path):
+    """Four wages: the cheapest-wage relaxation guides and is dived; the exact LP follows for the bound when
+    it fits in the limit, and is not started when it does not (it would only take a core from the search)."""
+    from scheduler.search.relax import LpBound
+    from scheduler.search.rounding import ShiftDive
+
+    m = _scenario(tmp_path, [agent(f"A{k}", min_hours=16, cost=10 + k) for k in range(4)])
+    p = linear_program(m.model)
+    names = [v.name for v in m.model.Proto().variables]
+    exact, cheap = fold(p, names), fold(p, names, relaxed=True)
+    asked = []
+    for fits in (True, False):
+        lp = LpBound(m.model, start=True, dive=ShiftDive(m, 0.5, cheap), dive_pivots=10**6,
+                     prepared=(p, exact, cheap), bound_fits=lambda lpb, cols, fits=fits: asked.append(cols) or fits)
+        assert lp.rounded(wait=60) is not None
+        value = lp.result(wait=60)
+        assert lp.relaxed_bound == pytest.approx(_folded_optimum(cheap)[0], rel=1e-6)
+        if fits:
+            assert lp.exact_done and lp.skipped == []
+            assert value == pytest.approx(_optimum(m.model), rel=1e-6) and value > lp.relaxed_bound
+        else:
+            assert not lp.exact_done and lp.skipped == [len(exact.lp.cost)] and value == lp.relaxed_bound
+    assert asked == [len(exact.lp.cost)] * 2  # asked once a run, after the dive, of the exact LP
+
+
 def test_a_kinds_work_is_dealt_out_whole_and_the_days_go_round(tmp_path):
     from scheduler.search.greedy import spread_over_kinds
 

@@ -112,10 +112,11 @@ class Search:
         # The dive's budget in pivots is all the time it may take, not what it should: past it, the whole LP is
         # rounded in one go.
         dive = (ShiftDive(m, self.share) if self.diving else
-                ShiftDive(m, config.share_per_round(dived_columns), self.folded) if self.folded is not None else None)
+                ShiftDive(m, config.fold_round_share or config.share_per_round(dived_columns), self.folded)
+                if self.folded is not None else None)
         pivot = config.dive_pivot_seconds(dived_columns, folded=self.folded is not None)
         self.lp = LpBound(m.model, start=True, dive=dive, dive_pivots=int(dive_seconds / pivot) if dive else 0,
-                          prepared=(program, exact, first))
+                          prepared=(program, exact, first), bound_fits=self.bound_fits)
         self.proven = -math.inf  # CP-SAT's own bound, from the complete search
         self.progress = Progress(report, self.best_bound)
         self.deadline = self.progress.start + config.wall_cap * self.asked
@@ -277,6 +278,12 @@ class Search:
             if not lns_only:
                 self.exact = solver
         return interrupted or (status == cp_model.OPTIMAL and not lns_only)
+
+    def bound_fits(self, lpb: LpBound, columns: int) -> bool:
+        """An LP after the dive, for the bound alone, is started only if it should end within the limit,
+        on the LP thread's own (deterministic) time so far: the search, no longer waiting, has both cores."""
+        c = self.config
+        return c.lp_seconds(lpb) + c.lp_expected_seconds(columns) <= self.limit
 
     def wait_for(self, lpb: LpBound) -> tuple[list[float] | None, list[float] | None]:
         """The LP's solution and its dive's (each None if there is none), waited for up to the wall cap; an
