@@ -68,13 +68,18 @@ class SearchConfig:
     # -- what a plan does besides searching, by the whole model's variables: building it, reading and folding
     # its LP, the greedy start and the evaluation (150 agents with start ranges: 7.1 s for 93.9 k variables),
     # and building a restricted model (about 3.2e-5 s a variable)
-    overhead_seconds: float = 0.5  # the staffing, and the evaluation's queue assignment per interval
-    overhead_per_variable: float = 7.5e-5
+    overhead_seconds: float = 0.5  # the staffing
+    overhead_per_variable: float = 7.5e-5  # building the model, reading and folding its LP: 6.2-8.3e-5
     build_per_variable: float = 3.2e-5
+    # The evaluation's queue assignment, an exact model per interval (on every core), by agent and interval:
+    # 1.9-3.3 s at 300 agents and 5.0-13.9 s at 1,000 on the families' weeks (2.3-8.3e-5). Per variable
+    # alone, 1,000 agents' weeks with few variables (186 k) were 30 s over their estimate.
+    evaluation_per_agent_interval: float = 4.5e-5
 
-    def search_seconds(self, limit: float, variables: int) -> float:
+    def search_seconds(self, limit: float, variables: int, agent_intervals: int = 0) -> float:
         """The search's share of a plan's time limit: the rest goes to the work around it (at least half)."""
-        return max(0.5 * limit, limit - self.overhead_seconds - self.overhead_per_variable * variables)
+        return max(0.5 * limit, limit - self.overhead_seconds - self.overhead_per_variable * variables
+                   - self.evaluation_per_agent_interval * agent_intervals)
 
     def build_seconds(self, variables: int) -> float:
         return self.build_per_variable * variables

@@ -102,9 +102,10 @@ def _timeline(w: RosterWeek, agent: str, ss: list[Shift]) -> list[tuple[int, int
 def one_shift_per_day(w: RosterWeek) -> list[Break]:
     """At most one shift per agent-local day (the second is the break), last week's shifts included."""
     out = []
-    for agent in sorted(set(by_agent(w.shifts)) | set(w.previous)):
+    per = by_agent(w.shifts)
+    for agent in sorted(set(per) | set(w.previous)):
         seen = {}
-        for _, _, day, where, row in _timeline(w, agent, by_agent(w.shifts).get(agent, [])):
+        for _, _, day, where, row in _timeline(w, agent, per.get(agent, [])):
             if day in seen and row is not None:
                 out.append(Break("one_shift_per_day", agent, row, f"second shift on {day}; first on {seen[day]}"))
             else:

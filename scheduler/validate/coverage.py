@@ -9,7 +9,9 @@ own small CP-SAT problem per interval and never reads the planning model.
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -98,18 +100,30 @@ def _assign(scenario: Scenario, grid: Grid, staffing: Staffing, worked: dict[int
             ) -> tuple[dict[tuple[str, int, str], int], str]:
     I = grid.interval_minutes
     required = required_units(staffing, I)
+    seconds, seed = time_limit / max(len(worked), 1), scenario.policy.solver.seed
+    demands = {i: {q: int(required[q][i]) for q in required} for i in worked}
+
+    def solved(i: int) -> tuple[dict[str, str], str]:
+        per, demand = worked[i], demands[i]
+        who = {a: allowed[(a, i)] for a in per}
+        choice, st = _assign_interval(per, who, demand, I, seconds, seed)
+        if st != "OPTIMAL":  # a crowded interval: once more with twenty times the time, to prove it
+            choice, st = _assign_interval(per, who, demand, I, 20 * seconds, seed)
+        return choice, st
+
+    # Intervals where some agent has a choice are solved on every core: each solve is deterministic (one
+    # worker, deterministic time), so the assignment does not depend on the order. At 1,000 agents one after
+    # the other they took 13.5 s of a 21-s evaluation.
+    choices = [i for i, per in sorted(worked.items())
+               if any(sum(1 for q in allowed[(a, i)] if demands[i][q] > 0) > 1 for a in per)]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(choices), os.cpu_count() or 1))) as pool:
+        outcome = dict(zip(choices, pool.map(solved, choices)))
     minutes: dict[tuple[str, int, str], int] = {}
     status = "OPTIMAL"
     for i, per in sorted(worked.items()):
-        demand = {q: int(required[q][i]) for q in required}
-        choice: dict[str, str] = {}
-        if any(sum(1 for q in allowed[(a, i)] if demand[q] > 0) > 1 for a in per):
-            who = {a: allowed[(a, i)] for a in per}
-            seconds = time_limit / max(len(worked), 1)
-            choice, st = _assign_interval(per, who, demand, I, seconds, scenario.policy.solver.seed)
-            if st != "OPTIMAL":  # a crowded interval: once more with twenty times the time, to prove it
-                choice, st = _assign_interval(per, who, demand, I, 20 * seconds, scenario.policy.solver.seed)
-            status = st if st != "OPTIMAL" else status
+        demand = demands[i]
+        choice, st = outcome.get(i, ({}, "OPTIMAL"))
+        status = st if st != "OPTIMAL" else status
         for a, w in per.items():
             q = choice.get(a)
             if q is None:
