@@ -68,18 +68,17 @@ class SearchConfig:
     # -- what a plan does besides searching, by the whole model's variables: building it, reading and folding
     # its LP, the greedy start and the evaluation (150 agents with start ranges: 7.1 s for 93.9 k variables),
     # and building a restricted model (about 3.2e-5 s a variable)
-    overhead_seconds: float = 0.5  # the staffing
+    overhead_seconds: float = 0.5  # the staffing, and the evaluation (within the variables' share below)
     overhead_per_variable: float = 7.5e-5  # building the model, reading and folding its LP: 6.2-8.3e-5
     build_per_variable: float = 3.2e-5
-    # The evaluation's queue assignment, an exact model per interval (on every core), by agent and interval:
-    # 1.9-3.3 s at 300 agents and 5.0-13.9 s at 1,000 on the families' weeks (2.3-8.3e-5). Per variable
-    # alone, 1,000 agents' weeks with few variables (186 k) were 30 s over their estimate.
-    evaluation_per_agent_interval: float = 4.5e-5
+    # Not counted apart: the evaluation's queue assignment (on every core), 1.9-3.3 s at 300 agents and
+    # 5.0-13.9 s at 1,000 on the families' weeks. Counted (45 us an agent and interval), it took 2.3 s from
+    # the search at 300 agents in 60 s, which moved the ladder's week off the whole LP's dive (1.90 % ->
+    # 2.28 %): the paths' shares were measured with this limit.
 
-    def search_seconds(self, limit: float, variables: int, agent_intervals: int = 0) -> float:
+    def search_seconds(self, limit: float, variables: int) -> float:
         """The search's share of a plan's time limit: the rest goes to the work around it (at least half)."""
-        return max(0.5 * limit, limit - self.overhead_seconds - self.overhead_per_variable * variables
-                   - self.evaluation_per_agent_interval * agent_intervals)
+        return max(0.5 * limit, limit - self.overhead_seconds - self.overhead_per_variable * variables)
 
     def build_seconds(self, variables: int) -> float:
         return self.build_per_variable * variables

@@ -66,7 +66,7 @@ class Search:
         self.size = len(m.model.Proto().variables)
         # The search's share of the limit: what building, the LP's reading and the evaluation take besides is
         # estimated from the size (deterministic), so a whole plan ends near the limit it was given.
-        self.limit = config.search_seconds(self.asked, self.size, len(m.options) * m.grid.size)
+        self.limit = config.search_seconds(self.asked, self.size)
         self.workers = int(workers or settings.workers)
         self.seed = int(seed if seed is not None else settings.seed)
         self.share = config.share_per_round(self.size)
