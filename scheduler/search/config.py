@@ -109,7 +109,6 @@ class SearchConfig:
     # At 300 agents and 60 s the dives took 12.9-18.1 k pivots, 15.7-22.4 s (`shared`, `ranges`,
     # `individual`, `grid30`): 0.75 cut `shared` short at 85 % of its course, 0.8 at 98 %.
     fold_dive_share: float = 0.8
-    fold_round_share: float | None = None  # of a folded dive's picks, the share fixed a round (None: as a whole dive's)
     deal_rate: float = 0.65  # the dealing's deterministic seconds per second (`search.deal`: 2.0 in 3.1 s)
 
     def dive_pivot_seconds(self, variables: int, folded: bool = False) -> float:

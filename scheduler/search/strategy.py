@@ -112,8 +112,7 @@ class Search:
         # The dive's budget in pivots is all the time it may take, not what it should: past it, the whole LP is
         # rounded in one go.
         dive = (ShiftDive(m, self.share) if self.diving else
-                ShiftDive(m, config.fold_round_share or config.share_per_round(dived_columns), self.folded)
-                if self.folded is not None else None)
+                ShiftDive(m, config.share_per_round(dived_columns), self.folded) if self.folded is not None else None)
         pivot = config.dive_pivot_seconds(dived_columns, folded=self.folded is not None)
         self.lp = LpBound(m.model, start=True, dive=dive, dive_pivots=int(dive_seconds / pivot) if dive else 0,
                           prepared=(program, exact, first), bound_fits=self.bound_fits)
