@@ -116,8 +116,11 @@ def _assign(scenario: Scenario, grid: Grid, staffing: Staffing, worked: dict[int
     # the other they took 13.5 s of a 21-s evaluation.
     choices = [i for i, per in sorted(worked.items())
                if any(sum(1 for q in allowed[(a, i)] if demands[i][q] > 0) > 1 for a in per)]
-    with ThreadPoolExecutor(max_workers=max(1, min(len(choices), os.cpu_count() or 1))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(choices), os.cpu_count() or 1)))
+    try:
         outcome = dict(zip(choices, pool.map(solved, choices)))
+    finally:
+        pool.shutdown(cancel_futures=True)  # Ctrl-C: the intervals not begun are dropped, not solved first
     minutes: dict[tuple[str, int, str], int] = {}
     status = "OPTIMAL"
     for i, per in sorted(worked.items()):
